@@ -1,0 +1,75 @@
+/**
+ * Typed errors in one place. Only the CLI maps them to exit codes and messages.
+ * Exit codes: 0 ok, 1 usage / bad input, 2 a task failed, 4 a host was unreachable.
+ */
+export type ErrorCode =
+  | 'USAGE'
+  | 'INPUT'
+  | 'YAML'
+  | 'SCHEMA'
+  | 'TEMPLATE'
+  | 'UNDEFINED_VAR'
+  | 'INVENTORY'
+  | 'MODULE'
+  | 'TASK_FAILED'
+  | 'UNREACHABLE'
+  | 'HOST_KEY'
+  | 'PKI'
+  | 'LAB';
+
+export interface SourceLocation {
+  file: string;
+  line?: number; // 1-based
+  column?: number; // 1-based
+}
+
+export class HostforgeError extends Error {
+  readonly code: ErrorCode;
+  readonly location?: SourceLocation;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; location?: SourceLocation }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HostforgeError';
+    this.code = code;
+    this.location = options?.location;
+  }
+
+  /** "file:line:col: message" when a location is known. */
+  describe(): string {
+    const loc = this.location;
+    if (!loc) return this.message;
+    const pos = loc.line !== undefined ? `:${loc.line}${loc.column !== undefined ? `:${loc.column}` : ''}` : '';
+    return `${loc.file}${pos}: ${this.message}`;
+  }
+}
+
+/** Bad input: a file, an argument, a schema. Nothing was contacted. Exit 1. */
+export class InputError extends HostforgeError {
+  constructor(message: string, options?: { cause?: unknown; location?: SourceLocation; code?: ErrorCode }) {
+    super(options?.code ?? 'INPUT', message, options);
+    this.name = 'InputError';
+  }
+}
+
+/** A host could not be reached or authenticated. */
+export class UnreachableError extends HostforgeError {
+  constructor(message: string, options?: { cause?: unknown; code?: ErrorCode }) {
+    super(options?.code ?? 'UNREACHABLE', message, options);
+    this.name = 'UnreachableError';
+  }
+}
+
+/** A task failed on a host (non-zero exit, failed validation, ...). */
+export class TaskError extends HostforgeError {
+  readonly details?: string;
+  constructor(message: string, options?: { cause?: unknown; details?: string }) {
+    super('TASK_FAILED', message, options);
+    this.name = 'TaskError';
+    this.details = options?.details;
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof HostforgeError) return err.describe();
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
