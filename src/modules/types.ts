@@ -115,6 +115,12 @@ export interface Host {
   facts(): Promise<Facts>;
   /** Forget cached facts/reads after a change. */
   invalidate(path?: string): void;
+  /**
+   * Check mode only: what earlier tasks of this run would have done to a resource that
+   * is not a file (kind 'package' or 'service', target = its name). Files need no such
+   * call: read()/stat() already answer from the predicted state.
+   */
+  predicted?(kind: ChangeKind, target: string): 'present' | 'absent' | 'started' | 'stopped' | undefined;
 }
 
 /** What plan() learns that a handler or `register:` may want (e.g. command output). */
