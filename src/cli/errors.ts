@@ -1,0 +1,19 @@
+/** Errors → one readable screen and an exit code. */
+import { HostforgeError } from '../errors.js';
+
+export function describeError(err: unknown): string {
+  if (err instanceof HostforgeError) {
+    const head = `error: ${err.describe()}`;
+    return err.code === 'HOST_KEY' || err.code === 'UNREACHABLE' ? head : head;
+  }
+  if (err instanceof Error) return `error: ${err.message}`;
+  return `error: ${String(err)}`;
+}
+
+export function exitCodeForError(err: unknown): number {
+  if (err instanceof HostforgeError) {
+    if (err.code === 'UNREACHABLE' || err.code === 'HOST_KEY') return 4;
+    if (err.code === 'TASK_FAILED') return 2;
+  }
+  return 1;
+}

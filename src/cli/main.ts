@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * hostforge's command line. The only place that calls process.exit: errors become
+ * readable messages and exit codes (0 ok, 1 usage/input, 2 task failed, 4 unreachable).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HostforgeError } from '../errors.js';
+import { registerApplyCommands } from './apply.js';
+import { registerInventoryCommand } from './inventory.js';
+import { registerLabCommands } from './lab.js';
+import { registerPkiCommands } from './pki.js';
+import { describeError, exitCodeForError } from './errors.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkg = JSON.parse(readFileSync(join(here, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('hostforge')
+    .description('Agentless SSH automation: idempotent modules, honest check mode, its own PKI.')
+    .version(pkg.version, '--version')
+    .showHelpAfterError()
+    .exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerApplyCommands(program);
+  registerInventoryCommand(program);
+  registerLabCommands(program);
+  registerPkiCommands(program);
+  void Option;
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+    process.exitCode ??= 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 1;
+      return;
+    }
+    process.stderr.write(`${describeError(err)}\n`);
+    process.exitCode = exitCodeForError(err);
+  }
+}
+
+void HostforgeError;
+await main();
+process.exit(process.exitCode ?? 0);

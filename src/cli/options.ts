@@ -1,0 +1,66 @@
+/** Shared option parsing: inventories, extra vars. */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import yaml from 'js-yaml';
+import { InputError } from '../errors.js';
+import { loadInventory, type Inventory } from '../inventory/index.js';
+import type { Vars } from '../modules/types.js';
+import { parseYaml } from '../util/yaml.js';
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function inventorySources(given: string[] | undefined): string[] {
+  if (given && given.length > 0) return given.map((s) => resolve(s));
+  const env = process.env.HOSTFORGE_INVENTORY;
+  if (env) return env.split(',').map((s) => resolve(s));
+  for (const f of ['inventory.yaml', 'inventory.yml', 'hosts.yaml', 'hosts']) if (existsSync(f)) return [resolve(f)];
+  throw new InputError('no inventory: pass -i FILE (or set HOSTFORGE_INVENTORY, or create ./inventory.yaml)', { code: 'USAGE' });
+}
+
+export async function openInventory(given: string[] | undefined, extraVarsDirs: string[] = []): Promise<Inventory> {
+  return loadInventory(inventorySources(given), { extraVarsDirs });
+}
+
+/** -e k=v, -e @file.yaml, -e '{"json": 1}' — later ones win. */
+export async function parseExtraVars(items: string[] | undefined): Promise<Vars> {
+  const out: Vars = {};
+  for (const item of items ?? []) {
+    if (item.startsWith('@')) {
+      const file = resolve(item.slice(1));
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        throw new InputError(`cannot read extra vars file ${file}: ${(err as Error).message}`, { code: 'USAGE' });
+      }
+      const doc = parseYaml(text, file);
+      if (doc.data === null || typeof doc.data !== 'object' || Array.isArray(doc.data)) {
+        throw new InputError('extra vars file must be a mapping', { code: 'USAGE', location: { file, line: 1, column: 1 } });
+      }
+      Object.assign(out, doc.data);
+    } else if (item.trim().startsWith('{')) {
+      const v = yaml.load(item);
+      if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, v);
+      else throw new InputError(`-e ${item}: not a mapping`, { code: 'USAGE' });
+    } else {
+      const re = /([A-Za-z_][A-Za-z0-9_]*)=("([^"]*)"|'([^']*)'|(\S*))/g;
+      let m: RegExpExecArray | null;
+      let found = false;
+      while ((m = re.exec(item))) {
+        found = true;
+        out[m[1]!] = m[3] ?? m[4] ?? m[5] ?? '';
+      }
+      if (!found) throw new InputError(`-e ${item}: expected key=value, @file.yaml or a JSON/YAML mapping`, { code: 'USAGE' });
+    }
+  }
+  return out;
+}
+
+export function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`expected a positive integer, got "${v}"`, { code: 'USAGE' });
+  return n;
+}

@@ -1,0 +1,63 @@
+/**
+ * One SSH connection per host for the whole run, opened on first use (at most
+ * --forks at a time) and closed at the end. Also opens the lockout guard's
+ * throw-away second connection.
+ */
+import { UnreachableError } from '../errors.js';
+import type { Facts, Host, Vars } from '../modules/types.js';
+import { RemoteHost, type BecomeSpec } from '../transport/remote-host.js';
+import { SshConnection, type ConnectionSpec } from '../transport/ssh.js';
+
+export interface ConnectionPoolOptions {
+  specFor(host: string): ConnectionSpec;
+  becomeFor(host: string): BecomeSpec;
+  varsFor(host: string): Vars;
+  readFacts(host: Host): Promise<Facts>;
+}
+
+export class ConnectionPool {
+  readonly #opts: ConnectionPoolOptions;
+  readonly #open = new Map<string, Promise<RemoteHost>>();
+
+  constructor(opts: ConnectionPoolOptions) {
+    this.#opts = opts;
+  }
+
+  host(name: string): Promise<RemoteHost> {
+    let p = this.#open.get(name);
+    if (!p) {
+      p = SshConnection.open(this.#opts.specFor(name)).then(
+        (conn) => new RemoteHost(name, this.#opts.varsFor(name), conn, this.#opts.becomeFor(name), this.#opts.readFacts),
+      );
+      this.#open.set(name, p);
+    }
+    return p;
+  }
+
+  /** Open a NEW connection and run `true`: proves that login still works. */
+  async probeLogin(name: string): Promise<void> {
+    const spec = { ...this.#opts.specFor(name), acceptNewHostKeys: false };
+    let conn: SshConnection | undefined;
+    try {
+      conn = await SshConnection.open(spec);
+      const r = await conn.exec('true', undefined, spec.connectTimeoutMs);
+      if (r.code !== 0) throw new UnreachableError(`${name}: login works but running a command failed (exit ${r.code})`);
+    } finally {
+      await conn?.close();
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.#open.values()];
+    this.#open.clear();
+    await Promise.all(
+      all.map(async (p) => {
+        try {
+          await (await p).connection.close();
+        } catch {
+          /* never opened */
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Run-wide state the engine threads through plays and tasks, and the per-host
+ * variable layers in their documented precedence (lowest first):
+ *
+ *   role defaults < inventory vars (all < parent groups < child groups < host,
+ *   group_vars/host_vars files over inline) < facts < play vars < play vars_files
+ *   < role vars < task vars (incl. block vars) < registered vars and set_fact
+ *   < role params < extra vars (-e)
+ *
+ * plus magic variables: inventory_hostname, inventory_hostname_short, group_names,
+ * groups, hostvars, play_hosts, ansible_check_mode, playbook_dir, role_path, item.
+ */
+import type { Facts, Vars } from '../modules/types.js';
+import type { RoleRef, Task } from '../playbook/types.js';
+import { createScope, markSecrets, mergeLayers, type Scope } from '../vars/scope.js';
+import type { PredictedState } from './predicted-host.js';
+
+/** What the engine needs from an inventory. */
+export interface InventoryView {
+  hosts(): string[];
+  hostVars(host: string): Record<string, unknown>;
+  groupNames(host: string): string[];
+  groupMembers(group: string): string[];
+  groups(): string[];
+}
+
+export interface HostRunState {
+  name: string;
+  /** register: and set_fact: values, visible to later tasks and other hosts (hostvars). */
+  registered: Vars;
+  facts?: Facts;
+  predicted: PredictedState;
+  failed: boolean;
+  unreachable: boolean;
+  notified: Set<string>;
+}
+
+export interface RunVars {
+  extraVars: Vars;
+  playbookDir: string;
+  check: boolean;
+  /** Secret values revealed anywhere in the run: every output is redacted with them. */
+  revealed: Set<string>;
+}
+
+export function groupsMap(inv: InventoryView): Record<string, string[]> {
+  const out: Record<string, string[]> = { all: inv.hosts() };
+  for (const g of inv.groups()) out[g] = inv.groupMembers(g);
+  return out;
+}
+
+function factsVars(facts: Facts | undefined): Vars {
+  if (!facts) return {};
+  return {
+    facts,
+    ansible_facts: facts,
+    ansible_hostname: facts.hostname,
+    ansible_fqdn: facts.fqdn,
+    ansible_default_ipv4: { address: facts.default_ipv4 ?? '' },
+    ansible_distribution: facts.os.id,
+    ansible_distribution_version: facts.os.version,
+    ansible_os_family: facts.os.family,
+    ansible_service_mgr: facts.init,
+  };
+}
+
+/** A host's vars as other hosts see them through hostvars (no play/task layers). */
+export function hostOnlyVars(inv: InventoryView, state: HostRunState | undefined, host: string): Vars {
+  return {
+    ...inv.hostVars(host),
+    ...factsVars(state?.facts),
+    ...(state?.registered ?? {}),
+    inventory_hostname: host,
+    inventory_hostname_short: host.split('.')[0],
+    group_names: inv.groupNames(host),
+  };
+}
+
+export interface ScopeInput {
+  inv: InventoryView;
+  run: RunVars;
+  host: string;
+  states: Map<string, HostRunState>;
+  playVars: Vars;
+  playHosts: string[];
+  role?: RoleRef;
+  task?: Task;
+  extra?: Vars;
+}
+
+export function buildScope(input: ScopeInput): Scope {
+  const { inv, run, host, states, role, task } = input;
+  const state = states.get(host);
+  const groups = groupsMap(inv);
+  const hostvars: Record<string, Vars> = {};
+  for (const h of inv.hosts()) {
+    // Lazily: the object is only built when a template reaches for another host.
+    Object.defineProperty(hostvars, h, {
+      enumerable: true,
+      configurable: true,
+      get: () => createScope(markSecrets(hostOnlyVars(inv, states.get(h), h)), run.revealed).context,
+    });
+  }
+  const magic: Vars = {
+    inventory_hostname: host,
+    inventory_hostname_short: host.split('.')[0],
+    group_names: inv.groupNames(host),
+    groups,
+    hostvars,
+    play_hosts: input.playHosts,
+    ansible_play_hosts: input.playHosts,
+    ansible_check_mode: run.check,
+    playbook_dir: run.playbookDir,
+    ...(role ? { role_path: role.path, role_name: role.name } : {}),
+  };
+  const layers: (Vars | undefined)[] = [
+    role?.defaults,
+    inv.hostVars(host),
+    factsVars(state?.facts),
+    input.playVars,
+    role?.vars,
+    task?.vars,
+    state?.registered,
+    role?.params,
+    input.extra,
+    run.extraVars,
+    magic,
+  ];
+  return createScope(markSecrets(mergeLayers(layers)), run.revealed);
+}

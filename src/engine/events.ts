@@ -1,0 +1,55 @@
+/**
+ * What the engine tells reporters. Plain data: reporters render, never decide.
+ */
+import type { Change } from '../modules/types.js';
+
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+
+export interface TaskResultEvent {
+  type: 'task_result';
+  host: string;
+  task: string;
+  /** Loop item label, when the task loops. */
+  item?: string;
+  status: HostStatus;
+  changes: Change[];
+  msg?: string;
+  /** stdout/stderr of commands, shown with -v. */
+  output?: string;
+  ignored?: boolean;
+  checkMode: boolean;
+  /** Task hides its details (no_log). */
+  noLog: boolean;
+  durationMs: number;
+}
+
+export interface Recap {
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  unreachable: number;
+  ignored: number;
+}
+
+export type RunEvent =
+  | { type: 'run_start'; playbook: string; check: boolean; hosts: number }
+  | { type: 'play_start'; play: string; hosts: string[] }
+  | { type: 'task_start'; task: string; hosts: string[]; handler: boolean }
+  | TaskResultEvent
+  /** All results of one host for the current task have been emitted. */
+  | { type: 'task_host_done'; task: string; host: string }
+  | { type: 'host_unreachable'; host: string; msg: string }
+  | { type: 'warning'; host?: string; msg: string }
+  | { type: 'play_end'; play: string }
+  | { type: 'run_end'; recap: Record<string, Recap>; durationMs: number; exitCode: number };
+
+export interface Reporter {
+  emit(event: RunEvent): void;
+  /** Flush output (end of run). */
+  close(): Promise<void>;
+}
+
+export function emptyRecap(): Recap {
+  return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 };
+}

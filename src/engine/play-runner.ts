@@ -1,0 +1,154 @@
+/**
+ * A play: hosts in batches (serial), each task on every active host of the batch in
+ * parallel (at most --forks), lockstep between tasks (so a task may read what an earlier
+ * task registered on other hosts), handlers once per host at flush points and at the
+ * end of the batch. A failed host stops its own tasks, not the others'.
+ */
+import type { LoadedPlay } from '../playbook/load.js';
+import type { Task } from '../playbook/types.js';
+import { errorMessage } from '../errors.js';
+import type { Reporter, TaskResultEvent } from './events.js';
+import type { HostRunState } from './context.js';
+import { runTaskOnHost, type TaskEnv } from './task-runner.js';
+
+export interface TagFilter {
+  tags: string[];
+  skipTags: string[];
+}
+
+export interface PlayEnv extends Omit<TaskEnv, 'playVars' | 'playHosts' | 'playBecome' | 'playBecomeUser'> {
+  forks: number;
+  tagFilter: TagFilter;
+  reporter: Reporter;
+  onResult(e: TaskResultEvent): void;
+}
+
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+export function taskSelected(task: Task, f: TagFilter): boolean {
+  const tags = new Set(task.tags);
+  if (f.skipTags.some((t) => tags.has(t))) return false;
+  if (tags.has('always')) return true;
+  if (f.tags.length === 0 || f.tags.includes('all')) return !tags.has('never');
+  if (f.tags.includes('tagged') && tags.size > 0) return true;
+  if (f.tags.includes('untagged') && tags.size === 0) return true;
+  return f.tags.some((t) => tags.has(t));
+}
+
+function batches(hosts: string[], serial: (number | string)[] | undefined): string[][] {
+  if (!serial || serial.length === 0) return [hosts];
+  const out: string[][] = [];
+  let i = 0;
+  let s = 0;
+  while (i < hosts.length) {
+    const spec = serial[Math.min(s++, serial.length - 1)]!;
+    const n =
+      typeof spec === 'string' && spec.endsWith('%')
+        ? Math.max(1, Math.floor((hosts.length * Number(spec.slice(0, -1))) / 100))
+        : Math.max(1, Number(spec));
+    out.push(hosts.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+function active(hosts: string[], states: Map<string, HostRunState>): string[] {
+  return hosts.filter((h) => {
+    const s = states.get(h)!;
+    return !s.failed && !s.unreachable;
+  });
+}
+
+export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): Promise<{ aborted: boolean }> {
+  const { reporter, states } = env;
+  reporter.emit({ type: 'play_start', play: play.name, hosts });
+  const taskEnv: TaskEnv = {
+    ...env,
+    playVars: play.vars,
+    playHosts: hosts,
+    playBecome: play.become,
+    playBecomeUser: play.becomeUser,
+  };
+
+  const runTask = async (task: Task, on: string[], handler: boolean): Promise<void> => {
+    if (on.length === 0) return;
+    reporter.emit({ type: 'task_start', task: task.name, hosts: on, handler });
+    await mapLimit(on, env.forks, async (h) => {
+      const events = await runTaskOnHost(task, h, taskEnv);
+      for (const e of events) env.onResult(e);
+      reporter.emit({ type: 'task_host_done', task: task.name, host: h });
+    });
+  };
+
+  const runHandlers = async (batch: string[]): Promise<void> => {
+    for (let pass = 0; pass < 3; pass++) {
+      let ran = false;
+      for (const handler of play.handlers) {
+        const names = [handler.name.replace(/^[^:]+ : /, ''), handler.name, ...handler.listen];
+        const on = active(batch, states).filter((h) => names.some((n) => states.get(h)!.notified.has(n)));
+        if (on.length === 0) continue;
+        for (const h of on) for (const n of names) states.get(h)!.notified.delete(n);
+        ran = true;
+        await runTask(handler, on, true);
+      }
+      if (!ran) break;
+    }
+  };
+
+  let aborted = false;
+  for (const batch of batches(hosts, play.serial)) {
+    if (play.gatherFacts) {
+      const on = active(batch, states);
+      if (on.length > 0) {
+        reporter.emit({ type: 'task_start', task: 'Gathering Facts', hosts: on, handler: false });
+        await mapLimit(on, env.forks, async (h) => {
+          const t0 = Date.now();
+          const state = states.get(h)!;
+          try {
+            const host = await env.pool.host(h);
+            state.facts = await host.facts();
+            env.onResult({ type: 'task_result', host: h, task: 'Gathering Facts', status: 'ok', changes: [], checkMode: env.run.check, noLog: false, durationMs: Date.now() - t0 });
+          } catch (err) {
+            const unreachable = (err as { name?: string }).name === 'UnreachableError';
+            if (unreachable) state.unreachable = true;
+            else state.failed = true;
+            env.onResult({ type: 'task_result', host: h, task: 'Gathering Facts', status: unreachable ? 'unreachable' : 'failed', changes: [], msg: errorMessage(err), checkMode: env.run.check, noLog: false, durationMs: Date.now() - t0 });
+          }
+          reporter.emit({ type: 'task_host_done', task: 'Gathering Facts', host: h });
+        });
+      }
+    }
+    for (const task of play.tasks) {
+      const on = active(batch, states);
+      if (on.length === 0) break;
+      if (task.meta === 'flush_handlers') {
+        await runHandlers(batch);
+        continue;
+      }
+      if (task.meta) continue;
+      if (!taskSelected(task, env.tagFilter)) continue;
+      await runTask(task, on, false);
+      const failed = batch.filter((h) => states.get(h)!.failed || states.get(h)!.unreachable).length;
+      if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
+        reporter.emit({ type: 'warning', msg: `max_fail_percentage ${play.maxFailPercentage}% exceeded: stopping the play` });
+        aborted = true;
+        break;
+      }
+    }
+    if (aborted) break;
+    await runHandlers(batch);
+  }
+  reporter.emit({ type: 'play_end', play: play.name });
+  return { aborted };
+}

@@ -1,0 +1,113 @@
+/**
+ * A whole run: resolve each play's hosts, preflight everything (no connection yet),
+ * then run the plays, count the recap and pick the exit code
+ * (0 ok, 2 a task failed, 4 a host was unreachable).
+ */
+import { InputError } from '../errors.js';
+import { gatherFacts as readFacts } from '../facts/index.js';
+import { connectionFor, type Inventory } from '../inventory/index.js';
+import type { Vars } from '../modules/types.js';
+import type { LoadedPlaybook } from '../playbook/load.js';
+import type { PkiService } from '../pki/types.js';
+import { ConnectionPool } from './connections.js';
+import type { HostRunState, RunVars } from './context.js';
+import { emptyRecap, type Recap, type Reporter, type TaskResultEvent } from './events.js';
+import { runPlay, type TagFilter } from './play-runner.js';
+import { PredictedState } from './predicted-host.js';
+import { preflight } from './preflight.js';
+
+export interface RunOptions {
+  playbook: LoadedPlaybook;
+  inventory: Inventory;
+  limit?: string;
+  check: boolean;
+  forks: number;
+  tags: string[];
+  skipTags: string[];
+  extraVars: Vars;
+  acceptNewHostKeys: boolean;
+  reporter: Reporter;
+  /** Opens the bastion's CA on first use. */
+  pki: () => Promise<PkiService>;
+  /** Filled with every secret value revealed by templates, for redaction. */
+  revealed?: Set<string>;
+}
+
+export interface RunSummary {
+  exitCode: number;
+  recap: Record<string, Recap>;
+  durationMs: number;
+}
+
+export function exitCodeFor(recap: Record<string, Recap>): number {
+  const all = Object.values(recap);
+  if (all.some((r) => r.failed > 0)) return 2;
+  if (all.some((r) => r.unreachable > 0)) return 4;
+  return 0;
+}
+
+export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
+  const t0 = Date.now();
+  const { inventory: inv, reporter } = opts;
+  const limit = opts.limit ? new Set(inv.resolvePattern(opts.limit)) : undefined;
+  if (limit && limit.size === 0) throw new InputError(`--limit ${opts.limit} matches no host`, { code: 'USAGE' });
+  const plays = opts.playbook.plays.map((play) => ({
+    play,
+    hosts: inv.resolvePattern(play.hosts, (part) => reporter.emit({ type: 'warning', msg: `pattern "${part}" in play "${play.name}" matches no host` })).filter((h) => !limit || limit.has(h)),
+  }));
+  const run: RunVars = { extraVars: opts.extraVars, playbookDir: opts.playbook.dir, check: opts.check, revealed: opts.revealed ?? new Set() };
+  const tagFilter: TagFilter = { tags: opts.tags, skipTags: opts.skipTags };
+
+  // Everything that can be checked without a host is checked before connecting.
+  await preflight({ plays, inv, run, tagFilter });
+
+  const allHosts = [...new Set(plays.flatMap((p) => p.hosts))];
+  reporter.emit({ type: 'run_start', playbook: opts.playbook.file, check: opts.check, hosts: allHosts.length });
+  const states = new Map<string, HostRunState>();
+  const recap: Record<string, Recap> = {};
+  for (const h of allHosts) {
+    states.set(h, { name: h, registered: {}, predicted: new PredictedState(), failed: false, unreachable: false, notified: new Set() });
+    recap[h] = emptyRecap();
+  }
+  // Hosts of later plays that were not in earlier ones.
+  const pool = new ConnectionPool({
+    specFor: (h) => {
+      const c = connectionFor(h, inv.hostVars(h));
+      return { name: h, host: c.host, port: c.port, user: c.user, privateKeyFile: c.privateKeyFile, knownHostsFile: c.knownHostsFile, password: c.password, connectTimeoutMs: c.connectTimeoutMs, acceptNewHostKeys: opts.acceptNewHostKeys };
+    },
+    becomeFor: (h) => {
+      const c = connectionFor(h, inv.hostVars(h));
+      return { enabled: c.become ?? false, user: c.becomeUser ?? 'root' };
+    },
+    varsFor: (h) => inv.hostVars(h),
+    readFacts,
+  });
+
+  const onResult = (e: TaskResultEvent): void => {
+    const r = recap[e.host] ?? (recap[e.host] = emptyRecap());
+    if (e.status === 'ok') r.ok++;
+    else if (e.status === 'changed') {
+      r.ok++;
+      r.changed++;
+    } else if (e.status === 'skipped') r.skipped++;
+    else if (e.status === 'unreachable') r.unreachable++;
+    else if (e.ignored) r.ignored++;
+    else r.failed++;
+    reporter.emit(e);
+  };
+
+  try {
+    for (const { play, hosts } of plays) {
+      const eligible = hosts.filter((h) => !states.get(h)!.unreachable && !states.get(h)!.failed);
+      const { aborted } = await runPlay(play, eligible, { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult });
+      if (aborted) break;
+    }
+  } finally {
+    await pool.closeAll();
+  }
+  const exitCode = exitCodeFor(recap);
+  const durationMs = Date.now() - t0;
+  reporter.emit({ type: 'run_end', recap, durationMs, exitCode });
+  await reporter.close();
+  return { exitCode, recap, durationMs };
+}

@@ -1,0 +1,256 @@
+/**
+ * One task on one host: loop, when, render arguments, validate them, plan, then
+ * (real run) apply exactly the planned changes or (check mode) record them in the
+ * host's predicted state. Returns the events; the play runner decides what follows.
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { errorMessage, InputError, TaskError, UnreachableError } from '../errors.js';
+import { getModule } from '../modules/registry.js';
+import type { AnyModule, ApplyResult, Change, Host, ModuleContext, Vars } from '../modules/types.js';
+import { ajvToInputError, validator } from '../playbook/schema.js';
+import type { Task } from '../playbook/types.js';
+import type { PkiService } from '../pki/types.js';
+import { evaluate, evaluateCondition, render } from '../template/render.js';
+import { renderDeep, toPlain, type Scope } from '../vars/scope.js';
+import { buildScope, hostOnlyVars, groupsMap, type HostRunState, type InventoryView, type RunVars } from './context.js';
+import type { ConnectionPool } from './connections.js';
+import type { HostStatus, Reporter, TaskResultEvent } from './events.js';
+import { PlanningGuard, PredictedHost } from './predicted-host.js';
+
+export interface TaskEnv {
+  inv: InventoryView;
+  run: RunVars;
+  states: Map<string, HostRunState>;
+  playVars: Vars;
+  playHosts: string[];
+  playBecome?: boolean;
+  playBecomeUser?: string;
+  pool: ConnectionPool;
+  reporter: Reporter;
+  pki: () => Promise<PkiService>;
+}
+
+interface ItemOutcome {
+  status: HostStatus;
+  changes: Change[];
+  result: Vars;
+  msg?: string;
+  output?: string;
+  ignored?: boolean;
+  item?: string;
+  durationMs: number;
+}
+
+function itemLabel(task: Task, item: unknown, scope: Scope): string {
+  if (task.loopLabel) return render(task.loopLabel, scope.context);
+  if (typeof item === 'string' || typeof item === 'number') return String(item);
+  return JSON.stringify(toPlain(item));
+}
+
+async function readLocal(searchPaths: string[], rel: string): Promise<{ path: string; data: Buffer }> {
+  const candidates = isAbsolute(rel) ? [rel] : searchPaths.map((d) => join(d, rel));
+  for (const p of candidates) {
+    try {
+      return { path: p, data: await readFile(p) };
+    } catch {
+      /* next */
+    }
+  }
+  throw new InputError(`file not found: ${rel} (searched ${candidates.join(', ')})`);
+}
+
+function resultFrom(r: ApplyResult | void, changes: Change[], status: HostStatus): Vars {
+  const out: Vars = { changed: status === 'changed', failed: status === 'failed', skipped: status === 'skipped' };
+  if (r) Object.assign(out, r);
+  if (typeof out.stdout === 'string') out.stdout_lines = out.stdout.split('\n').filter((l, i, a) => l !== '' || i < a.length - 1);
+  if (typeof out.stderr === 'string') out.stderr_lines = out.stderr.split('\n').filter((l) => l !== '');
+  out.changes = changes.map((c) => c.summary);
+  return out;
+}
+
+/** Validate rendered arguments with defaults and coercion; an error names the task. */
+function validateArgs(mod: AnyModule, args: unknown, task: Task): Record<string, unknown> {
+  const data = structuredClone(args) as Record<string, unknown>;
+  const v = validator(mod.args as object, true);
+  if (!v(data)) throw ajvToInputError(v.errors ?? [], undefined, [], `task "${task.name}" module "${mod.name}"`, task.location.file);
+  return data;
+}
+
+function becomeHost(real: Host & { withBecome?: unknown }, task: Task, env: TaskEnv): Host {
+  const rh = real as import('../transport/remote-host.js').RemoteHost;
+  const hv = env.inv.hostVars(real.name);
+  const enabled = task.become ?? env.playBecome ?? (hv.ansible_become === true || hv.ansible_become === 'true');
+  const user = task.becomeUser ?? env.playBecomeUser ?? (typeof hv.ansible_become_user === 'string' ? hv.ansible_become_user : 'root');
+  return rh.withBecome({ enabled, user });
+}
+
+async function runItem(task: Task, mod: AnyModule, host: Host, scope: Scope, env: TaskEnv, item?: string): Promise<ItemOutcome> {
+  const t0 = Date.now();
+  const state = env.states.get(host.name)!;
+  const origin = task.location;
+  const rendered = renderDeep(task.args, scope, origin);
+  const args = validateArgs(mod, rendered, task);
+  const ctx: ModuleContext = {
+    searchPaths: task.searchPaths,
+    render: (text) => render(text, scope.context, { origin: `template in task "${task.name}"`, revealed: scope.revealed }),
+    readLocal: (rel) => readLocal(task.searchPaths, rel),
+    vars: scope.context,
+    warn: (msg) => env.reporter.emit({ type: 'warning', host: host.name, msg }),
+    probeLogin: () => env.pool.probeLogin(host.name),
+    pki: env.pki,
+    hostvars: Object.fromEntries(env.inv.hosts().map((h) => [h, hostOnlyVars(env.inv, env.states.get(h), h)])),
+    groups: groupsMap(env.inv),
+  };
+  const check = env.run.check && task.checkMode !== false;
+  const planHost: Host = check ? new PredictedHost(host, state.predicted) : new PlanningGuard(host);
+  const changes = await mod.plan(planHost as never, args as never, ctx);
+  const sensitive = task.noLog || scope.revealed.size > 0;
+  if (sensitive) for (const c of changes) c.sensitive = true;
+
+  if (check) {
+    if (mod.checkMode === 'skip-run' && changes.some((c) => c.action === 'run')) {
+      return { status: 'skipped', changes, result: resultFrom(undefined, changes, 'skipped'), msg: 'not run in check mode', item, durationMs: Date.now() - t0 };
+    }
+    state.predicted.record(changes);
+    const status: HostStatus = changes.length > 0 ? 'changed' : 'ok';
+    return { status, changes, result: resultFrom(undefined, changes, status), item, durationMs: Date.now() - t0 };
+  }
+  let applied: ApplyResult | void = undefined;
+  let status: HostStatus = 'ok';
+  if (changes.length > 0) {
+    applied = await mod.apply(host as never, changes, args as never, ctx);
+    host.invalidate();
+    status = 'changed';
+  } else if (mod.name === 'setup' || mod.name === 'stat' || mod.name === 'debug') {
+    // Read-only modules produce their result through apply() with no change.
+    applied = await mod.apply(host as never, [], args as never, ctx);
+  }
+  const output = applied && (applied.stdout || applied.stderr) ? [applied.stdout, applied.stderr].filter(Boolean).join('\n') : undefined;
+  return { status, changes, result: resultFrom(applied, changes, status), msg: applied?.msg, output, item, durationMs: Date.now() - t0 };
+}
+
+/** Apply changed_when / failed_when to an outcome. */
+function judge(task: Task, outcome: ItemOutcome, scope: Scope): ItemOutcome {
+  if (outcome.status === 'skipped' || outcome.status === 'unreachable') return outcome;
+  const extra: Vars = { result: outcome.result };
+  if (task.register) extra[task.register] = outcome.result;
+  const ctx = new Proxy(scope.context, {
+    get: (t, k) => (typeof k === 'string' && k in extra ? extra[k] : Reflect.get(t, k)),
+    has: (t, k) => (typeof k === 'string' && k in extra) || Reflect.has(t, k),
+  });
+  let o = outcome;
+  if (task.changedWhen !== undefined && o.status !== 'failed') {
+    const changed = evaluateCondition(task.changedWhen, ctx, { origin: task.location });
+    o = { ...o, status: changed ? 'changed' : 'ok' };
+    o.result = { ...o.result, changed };
+  }
+  if (task.failedWhen !== undefined) {
+    const failed = evaluateCondition(task.failedWhen, ctx, { origin: task.location });
+    if (failed) o = { ...o, status: 'failed', msg: o.msg ?? 'failed_when condition is true' };
+    else if (o.status === 'failed') o = { ...o, status: 'ok', msg: undefined };
+    o.result = { ...o.result, failed };
+  }
+  return o;
+}
+
+function failureOutcome(err: unknown, item: string | undefined, t0: number): ItemOutcome {
+  const unreachable = err instanceof UnreachableError;
+  const details = err instanceof TaskError && err.details ? `\n${err.details}` : '';
+  const result: Vars = { failed: !unreachable, unreachable, changed: false, msg: errorMessage(err) };
+  const cause = (err as { result?: ApplyResult }).result;
+  if (cause) Object.assign(result, cause);
+  return { status: unreachable ? 'unreachable' : 'failed', changes: [], result, msg: errorMessage(err) + details, item, durationMs: Date.now() - t0 };
+}
+
+export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv): Promise<TaskResultEvent[]> {
+  const state = env.states.get(hostName)!;
+  const base = { type: 'task_result' as const, host: hostName, task: task.name, checkMode: env.run.check, noLog: task.noLog };
+  const t0 = Date.now();
+  let scope = buildScope({ inv: env.inv, run: env.run, host: hostName, states: env.states, playVars: env.playVars, playHosts: env.playHosts, role: task.role, task });
+  const outcomes: ItemOutcome[] = [];
+  try {
+    if (task.module === 'set_fact') {
+      if (task.when !== undefined && !evaluateCondition(task.when, scope.context, { origin: task.location })) {
+        return [{ ...base, status: 'skipped', changes: [], durationMs: Date.now() - t0 }];
+      }
+      const facts = renderDeep(task.args, scope, task.location) as Vars;
+      Object.assign(state.registered, facts);
+      return [{ ...base, status: 'ok', changes: [], durationMs: Date.now() - t0 }];
+    }
+    const mod = getModule(task.module);
+    if (!mod) throw new InputError(`unknown module "${task.module}"`, { location: task.location });
+    const connected = await env.pool.host(hostName);
+    const host = becomeHost(connected, task, env);
+
+    if (task.loop === undefined) {
+      if (task.when !== undefined && !evaluateCondition(task.when, scope.context, { origin: task.location })) {
+        outcomes.push({ status: 'skipped', changes: [], result: { skipped: true, changed: false }, durationMs: Date.now() - t0 });
+      } else {
+        try {
+          outcomes.push(judge(task, await runItem(task, mod, host, scope, env), scope));
+        } catch (err) {
+          outcomes.push(judge(task, failureOutcome(err, undefined, t0), scope));
+        }
+      }
+    } else {
+      const raw = typeof task.loop === 'string' ? evaluate(task.loop, scope.context, { origin: task.location, revealed: scope.revealed }) : renderDeep(task.loop, scope, task.location);
+      const items = toPlain(raw);
+      if (!Array.isArray(items)) throw new InputError(`loop: expected a list, got ${JSON.stringify(items)}`, { location: task.location });
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        scope = buildScope({
+          inv: env.inv,
+          run: env.run,
+          host: hostName,
+          states: env.states,
+          playVars: env.playVars,
+          playHosts: env.playHosts,
+          role: task.role,
+          task,
+          extra: { [task.loopVar]: item, ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length } },
+        });
+        const label = itemLabel(task, item, scope);
+        const ti = Date.now();
+        if (task.when !== undefined && !evaluateCondition(task.when, scope.context, { origin: task.location })) {
+          outcomes.push({ status: 'skipped', changes: [], result: { skipped: true, changed: false, item }, item: label, durationMs: 0 });
+          continue;
+        }
+        let o: ItemOutcome;
+        try {
+          o = judge(task, await runItem(task, mod, host, scope, env, label), scope);
+        } catch (err) {
+          o = judge(task, failureOutcome(err, label, ti), scope);
+        }
+        o.result = { ...o.result, item };
+        outcomes.push(o);
+        if (o.status === 'unreachable') break;
+      }
+    }
+  } catch (err) {
+    outcomes.push(failureOutcome(err, undefined, t0));
+  }
+  for (const s of scope.revealed) env.run.revealed.add(s);
+
+  // register: one result, or {results: [...]} for a loop.
+  if (task.register) {
+    if (task.loop === undefined) state.registered[task.register] = outcomes[0]?.result ?? {};
+    else {
+      state.registered[task.register] = {
+        changed: outcomes.some((o) => o.status === 'changed'),
+        failed: outcomes.some((o) => o.status === 'failed'),
+        skipped: outcomes.length > 0 && outcomes.every((o) => o.status === 'skipped'),
+        results: outcomes.map((o) => o.result),
+      };
+    }
+  }
+  const events: TaskResultEvent[] = [];
+  for (const o of outcomes) {
+    const ignored = o.status === 'failed' && task.ignoreErrors;
+    events.push({ ...base, item: o.item, status: o.status, changes: o.changes, msg: o.msg, output: o.output, ignored, durationMs: o.durationMs });
+    if (o.status === 'changed') for (const n of task.notify) state.notified.add(n);
+    if (o.status === 'unreachable') state.unreachable = true;
+    if (o.status === 'failed' && !ignored) state.failed = true;
+  }
+  return events;
+}

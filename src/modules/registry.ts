@@ -1,0 +1,95 @@
+/**
+ * The module registry: name → module. Lookups accept Ansible's fully-qualified names
+ * (`ansible.builtin.copy`) and a few Ansible aliases (`apt` → package, `systemd` /
+ * `sysvinit` → service).
+ */
+import { InputError } from '../errors.js';
+import type { AnyModule, Module } from './types.js';
+import { assertModule } from './assert.js';
+import { blockinfileModule } from './blockinfile.js';
+import { commandModule } from './command.js';
+import { copyModule } from './copy.js';
+import { debugModule } from './debug.js';
+import { failModule } from './fail.js';
+import { fileModule } from './file.js';
+import { lineinfileModule } from './lineinfile.js';
+import { packageModule } from './package.js';
+import { serviceModule } from './service.js';
+import { setFactModule } from './set_fact.js';
+import { setupModule } from './setup.js';
+import { shellModule } from './shell.js';
+import { statModule } from './stat.js';
+import { templateModule } from './template.js';
+
+/** Erase a module's argument type for the registry (arguments are schema-checked). */
+export function erase<A>(m: Module<A>): AnyModule {
+  return m as unknown as AnyModule;
+}
+
+// ---- core modules (owned by the core-modules work) -------------------------------
+const CORE: AnyModule[] = [
+  commandModule,
+  shellModule,
+  fileModule,
+  copyModule,
+  templateModule,
+  lineinfileModule,
+  blockinfileModule,
+  packageModule,
+  serviceModule,
+  setupModule,
+  debugModule,
+  failModule,
+  assertModule,
+  setFactModule,
+  statModule,
+].map((m) => erase(m as Module<never>));
+
+// ---- LEAD: add the other modules here (user, authorized_key, git, kernel_cmdline, ----
+// ---- fstab, sshd_config, nsswitch, pam, iptables, certificate, crl, keyring, ...) ----
+const EXTRA: AnyModule[] = [];
+// ------------------------------------------------------------------------------------
+
+const ALIASES: Record<string, string> = {
+  apt: 'package',
+  systemd: 'service',
+  systemd_service: 'service',
+  sysvinit: 'service',
+};
+
+const modules = new Map<string, AnyModule>();
+
+/** Add a module; a second module with the same name is a programming error. */
+export function registerModule(m: AnyModule): void {
+  if (modules.has(m.name)) throw new Error(`module ${m.name} is already registered`);
+  modules.set(m.name, m);
+}
+
+for (const m of [...CORE, ...EXTRA]) registerModule(m);
+
+function canonical(name: string): string {
+  const short = name.replace(/^ansible\.(?:builtin|legacy)\./, '');
+  return ALIASES[short] !== undefined && !modules.has(short) ? ALIASES[short] : short;
+}
+
+/** The module for a task key, or undefined. */
+export function getModule(name: string): AnyModule | undefined {
+  return modules.get(canonical(name));
+}
+
+/** Like getModule, but an unknown name is an InputError (with close names suggested). */
+export function requireModule(name: string): AnyModule {
+  const m = getModule(name);
+  if (m) return m;
+  const close = moduleNames().filter((n) => n.startsWith(name.slice(0, 3)) || name.includes(n));
+  throw new InputError(`unknown module "${name}"${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`);
+}
+
+/** Is this a task key that names a module (including aliases and FQCNs)? */
+export function isModuleName(name: string): boolean {
+  return getModule(name) !== undefined;
+}
+
+export function moduleNames(): string[] {
+  return [...modules.keys()].sort();
+}

@@ -1,0 +1,203 @@
+/**
+ * JSON schemas of plays, tasks and role metadata, and the ajv instance that checks
+ * them and every module's arguments. Errors are turned into file:line:column messages.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { InputError } from '../errors.js';
+import type { YamlDoc, YamlPath } from '../util/yaml.js';
+
+export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: 'array' });
+/** A second instance that never mutates data: used at load time on raw (templated) args. */
+export const ajvCheck = new Ajv({ allErrors: true, strict: false, useDefaults: false, coerceTypes: false });
+
+const stringList = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] };
+const boolish = { anyOf: [{ type: 'boolean' }, { type: 'string' }] };
+
+/** Keywords a task may carry besides its one module key. */
+export const TASK_KEYWORDS = [
+  'name', 'when', 'loop', 'with_items', 'loop_control', 'register', 'notify', 'listen', 'tags', 'become',
+  'become_user', 'ignore_errors', 'changed_when', 'failed_when', 'vars', 'no_log', 'args', 'check_mode',
+  'block', 'rescue', 'always', 'import_tasks', 'include_tasks', 'meta', 'environment', 'delegate_to', 'run_once',
+] as const;
+
+export const taskSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    when: {},
+    loop: {},
+    with_items: {},
+    loop_control: {
+      type: 'object',
+      properties: { loop_var: { type: 'string' }, label: { type: 'string' } },
+      additionalProperties: false,
+    },
+    register: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+    notify: stringList,
+    listen: stringList,
+    tags: stringList,
+    become: boolish,
+    become_user: { type: 'string' },
+    ignore_errors: boolish,
+    changed_when: {},
+    failed_when: {},
+    vars: { type: 'object' },
+    no_log: boolish,
+    args: { type: 'object' },
+    check_mode: { type: 'boolean' },
+    block: { type: 'array', items: { type: 'object' } },
+    import_tasks: { type: 'string' },
+    include_tasks: { type: 'string' },
+    meta: { enum: ['flush_handlers', 'noop', 'end_host', 'end_play'] },
+  },
+};
+
+const roleEntry = {
+  anyOf: [
+    { type: 'string' },
+    {
+      type: 'object',
+      properties: { role: { type: 'string' }, name: { type: 'string' }, vars: { type: 'object' }, tags: stringList, when: {} },
+      anyOf: [{ required: ['role'] }, { required: ['name'] }],
+    },
+  ],
+};
+
+export const playSchema = {
+  type: 'object',
+  required: ['hosts'],
+  properties: {
+    name: { type: 'string' },
+    hosts: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+    become: boolish,
+    become_user: { type: 'string' },
+    gather_facts: boolish,
+    serial: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\d+%?$' }, { type: 'array', items: { anyOf: [{ type: 'integer' }, { type: 'string' }] } }] },
+    max_fail_percentage: { type: 'number', minimum: 0, maximum: 100 },
+    vars: { type: 'object' },
+    vars_files: stringList,
+    roles: { type: 'array', items: roleEntry },
+    pre_tasks: { type: 'array', items: { type: 'object' } },
+    tasks: { type: 'array', items: { type: 'object' } },
+    post_tasks: { type: 'array', items: { type: 'object' } },
+    handlers: { type: 'array', items: { type: 'object' } },
+    tags: stringList,
+    any_errors_fatal: { type: 'boolean' },
+  },
+  additionalProperties: false,
+};
+
+export const roleMetaSchema = {
+  type: 'object',
+  properties: {
+    dependencies: { type: 'array', items: roleEntry },
+    galaxy_info: { type: 'object' },
+    argument_specs: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          short_description: { type: 'string' },
+          description: {},
+          options: { type: 'object', additionalProperties: { $ref: '#/$defs/option' } },
+        },
+      },
+    },
+  },
+  $defs: {
+    option: {
+      type: 'object',
+      properties: {
+        type: { enum: ['str', 'int', 'float', 'bool', 'list', 'dict', 'path', 'raw'] },
+        required: { type: 'boolean' },
+        default: {},
+        choices: { type: 'array' },
+        elements: { type: 'string' },
+        description: {},
+        options: { type: 'object' },
+        no_log: { type: 'boolean' },
+      },
+      additionalProperties: true,
+    },
+  },
+};
+
+const compiled = new WeakMap<object, ValidateFunction>();
+const compiledCheck = new WeakMap<object, ValidateFunction>();
+
+export function validator(schema: object, mutate = true): ValidateFunction {
+  const cache = mutate ? compiled : compiledCheck;
+  const hit = cache.get(schema);
+  if (hit) return hit;
+  const v = (mutate ? ajv : ajvCheck).compile(schema);
+  cache.set(schema, v);
+  return v;
+}
+
+function segments(instancePath: string): string[] {
+  return instancePath === '' ? [] : instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function valueAt(data: unknown, segs: readonly (string | number)[]): unknown {
+  let cur: unknown = data;
+  for (const s of segs) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[String(s)];
+  }
+  return cur;
+}
+
+/** An error an author can act on: "schema path: message". */
+export function describeAjvError(e: ErrorObject): string {
+  const at = e.instancePath || '/';
+  if (e.keyword === 'additionalProperties') {
+    return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}" at ${at}`;
+  }
+  if (e.keyword === 'required') return `missing required key "${(e.params as { missingProperty: string }).missingProperty}" at ${at}`;
+  if (e.keyword === 'enum') return `${at} ${e.message}: ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`;
+  return `${at} ${e.message ?? 'is invalid'} (schema ${e.schemaPath})`;
+}
+
+/** Drop errors about values that are still templates: they are checked after rendering. */
+export function realErrors(errors: ErrorObject[], data: unknown): ErrorObject[] {
+  const kept = errors.filter((e) => {
+    const v = valueAt(data, segments(e.instancePath));
+    return !(typeof v === 'string' && v.includes('{{'));
+  });
+  // anyOf noise: keep the most specific errors.
+  const specific = kept.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf');
+  return specific.length > 0 ? specific : kept;
+}
+
+/**
+ * Validate `data` (found at `base` inside `doc`) and throw an InputError naming
+ * file, line, column and the schema path of the first real problem.
+ */
+export function check(
+  schema: object,
+  data: unknown,
+  doc: YamlDoc | undefined,
+  base: YamlPath,
+  what: string,
+  file: string,
+): void {
+  const v = validator(schema, false);
+  if (v(data)) return;
+  const errs = realErrors(v.errors ?? [], data);
+  if (errs.length === 0) return;
+  throw ajvToInputError(errs, doc, base, what, file);
+}
+
+export function ajvToInputError(errs: ErrorObject[], doc: YamlDoc | undefined, base: YamlPath, what: string, file: string): InputError {
+  const e = errs[0]!;
+  const segs = segments(e.instancePath);
+  const path: (string | number)[] = [...base, ...segs.map((s) => (/^\d+$/.test(s) ? Number(s) : s))];
+  let location = { file };
+  if (doc) {
+    if (e.keyword === 'additionalProperties') {
+      location = doc.locateKey([...path, (e.params as { additionalProperty: string }).additionalProperty]);
+    } else location = doc.locate(path);
+  }
+  const more = errs.length > 1 ? ` (and ${errs.length - 1} more problem${errs.length > 2 ? 's' : ''})` : '';
+  return new InputError(`${what}: ${describeAjvError(e)}${more}`, { code: 'SCHEMA', location });
+}

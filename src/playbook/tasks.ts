@@ -1,0 +1,187 @@
+/**
+ * Task lists: one YAML list → validated Task objects. Blocks and import_tasks are
+ * flattened here (static), so the engine only sees plain tasks.
+ */
+import { dirname, resolve } from 'node:path';
+import { InputError, type SourceLocation } from '../errors.js';
+import { getModule, moduleNames } from '../modules/registry.js';
+import type { Vars } from '../modules/types.js';
+import { loadYamlFile, type YamlDoc, type YamlPath } from '../util/yaml.js';
+import { check, TASK_KEYWORDS, taskSchema } from './schema.js';
+import type { RoleRef, Task } from './types.js';
+
+export interface TaskContext {
+  file: string;
+  doc: YamlDoc;
+  role?: RoleRef;
+  searchPaths: string[];
+  /** Inherited from enclosing blocks / imports. */
+  inherited: { when: unknown[]; tags: string[]; become?: boolean; becomeUser?: string; vars: Vars; noLog?: boolean };
+  handlers: boolean;
+  /** Depth guard for import_tasks cycles. */
+  depth: number;
+}
+
+const KEYWORDS = new Set<string>(TASK_KEYWORDS);
+
+function asList(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v.map(String) : [String(v)];
+}
+
+function bool(v: unknown): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'boolean') return v;
+  const s = String(v).toLowerCase();
+  return s === 'true' || s === 'yes' || s === '1' || s === 'on';
+}
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length]![b.length]!;
+}
+
+export function suggest(name: string, choices: string[]): string {
+  const best = choices.map((c) => [c, distance(name, c)] as const).sort((x, y) => x[1] - y[1])[0];
+  return best && best[1] <= 2 ? ` (did you mean "${best[0]}"?)` : '';
+}
+
+/** Ansible's `key=value key2="quoted value"` argument strings. */
+export function parseKeyValue(text: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  const re = /\s*([A-Za-z_][A-Za-z0-9_]*)=("((?:[^"\\]|\\.)*)"|'([^']*)'|(\S*))/y;
+  let m: RegExpExecArray | null;
+  let pos = 0;
+  while (pos < text.length && (m = re.exec(text))) {
+    out[m[1]!] = m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : (m[4] ?? m[5] ?? '');
+    pos = re.lastIndex;
+  }
+  return text.slice(pos).trim() === '' && Object.keys(out).length > 0 ? out : undefined;
+}
+
+export async function loadTaskList(raw: unknown, path: YamlPath, ctx: TaskContext): Promise<Task[]> {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    throw new InputError('a task list must be a YAML list', { code: 'SCHEMA', location: ctx.doc.locate(path) });
+  }
+  const out: Task[] = [];
+  for (let i = 0; i < raw.length; i++) out.push(...(await loadTask(raw[i], [...path, i], ctx)));
+  return out;
+}
+
+async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise<Task[]> {
+  const location: SourceLocation = ctx.doc.locate(path);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InputError('a task must be a mapping (name: ..., MODULE: args)', { code: 'SCHEMA', location });
+  }
+  const t = raw as Record<string, unknown>;
+  check(taskSchema, t, ctx.doc, path, 'task', ctx.file);
+  const inh = ctx.inherited;
+  const when = [...inh.when, ...(t.when !== undefined ? [t.when] : [])];
+  const tags = [...new Set([...inh.tags, ...asList(t.tags)])];
+  const become = bool(t.become) ?? inh.become;
+  const becomeUser = (t.become_user as string | undefined) ?? inh.becomeUser;
+  const vars = { ...inh.vars, ...((t.vars as Vars | undefined) ?? {}) };
+  const noLog = bool(t.no_log) ?? inh.noLog;
+
+  if (t.rescue !== undefined || t.always !== undefined) {
+    throw new InputError('block rescue/always is not supported; use ignore_errors or failed_when', {
+      code: 'SCHEMA',
+      location: ctx.doc.locateKey([...path, t.rescue !== undefined ? 'rescue' : 'always']),
+    });
+  }
+  if (t.block !== undefined) {
+    return loadTaskList(t.block, [...path, 'block'], {
+      ...ctx,
+      inherited: { when, tags, become, becomeUser, vars, noLog },
+    });
+  }
+  const include = (t.import_tasks ?? t.include_tasks) as string | undefined;
+  if (include !== undefined) {
+    if (ctx.depth > 20) throw new InputError(`import_tasks nested too deep (a cycle?)`, { location });
+    const base = ctx.role ? resolve(ctx.role.path, 'tasks') : dirname(ctx.file);
+    const file = resolve(base, include);
+    const doc = await loadYamlFile(file);
+    return loadTaskList(doc.data, [], {
+      ...ctx,
+      file,
+      doc,
+      depth: ctx.depth + 1,
+      inherited: { when, tags, become, becomeUser, vars, noLog },
+    });
+  }
+
+  const moduleKeys = Object.keys(t).filter((k) => !KEYWORDS.has(k));
+  if (t.meta !== undefined) moduleKeys.unshift('meta');
+  if (moduleKeys.length === 0) {
+    throw new InputError('task has no module (expected one key such as copy:, file:, command:)', { code: 'SCHEMA', location });
+  }
+  if (moduleKeys.length > 1 && !(moduleKeys[0] === 'meta' && moduleKeys.length === 1)) {
+    const extra = moduleKeys.filter((k) => k !== 'meta');
+    if (t.meta !== undefined || extra.length > 1) {
+      throw new InputError(`task has several modules or unknown keywords: ${moduleKeys.join(', ')}`, {
+        code: 'SCHEMA',
+        location: ctx.doc.locateKey([...path, moduleKeys[1]!]),
+      });
+    }
+  }
+  const moduleName = moduleKeys[0]!;
+  const name = typeof t.name === 'string' ? t.name : moduleName;
+  const label = ctx.role ? `${ctx.role.name} : ${name}` : name;
+  const common = {
+    name: label,
+    when: when.length === 0 ? undefined : when.length === 1 ? when[0] : when,
+    loop: t.loop ?? t.with_items,
+    loopVar: (t.loop_control as { loop_var?: string } | undefined)?.loop_var ?? 'item',
+    loopLabel: (t.loop_control as { label?: string } | undefined)?.label,
+    register: t.register as string | undefined,
+    notify: asList(t.notify),
+    listen: asList(t.listen),
+    tags,
+    become,
+    becomeUser,
+    ignoreErrors: bool(t.ignore_errors) ?? false,
+    changedWhen: t.changed_when,
+    failedWhen: t.failed_when,
+    vars,
+    noLog: noLog ?? false,
+    checkMode: t.check_mode as boolean | undefined,
+    role: ctx.role,
+    searchPaths: ctx.searchPaths,
+    location,
+  };
+  if (moduleName === 'meta') {
+    return [{ ...common, module: 'meta', args: {}, meta: t.meta as Task['meta'] }];
+  }
+  const mod = getModule(moduleName);
+  if (!mod) {
+    throw new InputError(`unknown module "${moduleName}"${suggest(moduleName, moduleNames())}`, {
+      code: 'SCHEMA',
+      location: ctx.doc.locateKey([...path, moduleName]),
+    });
+  }
+  const rawArgs = t[moduleName];
+  let args: Record<string, unknown>;
+  if (rawArgs === null || rawArgs === undefined) args = {};
+  else if (typeof rawArgs === 'string') {
+    const kv = mod.freeForm ? undefined : parseKeyValue(rawArgs);
+    if (mod.freeForm) args = { [mod.freeForm]: rawArgs };
+    else if (kv) args = kv;
+    else {
+      throw new InputError(`module "${moduleName}" takes a mapping of arguments, not a string`, {
+        code: 'SCHEMA',
+        location: ctx.doc.locate([...path, moduleName]),
+      });
+    }
+  } else if (typeof rawArgs === 'object' && !Array.isArray(rawArgs)) args = { ...(rawArgs as Record<string, unknown>) };
+  else {
+    throw new InputError(`module "${moduleName}" arguments must be a mapping`, { code: 'SCHEMA', location: ctx.doc.locate([...path, moduleName]) });
+  }
+  if (t.args && typeof t.args === 'object') args = { ...(t.args as Record<string, unknown>), ...args };
+  check(mod.args as object, args, ctx.doc, typeof rawArgs === 'object' ? [...path, moduleName] : path, `module "${moduleName}"`, ctx.file);
+  return [{ ...common, module: moduleName, args }];
+}

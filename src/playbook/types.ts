@@ -1,0 +1,67 @@
+/** The loaded, validated playbook: plain data, positions kept for error messages. */
+import type { SourceLocation } from '../errors.js';
+import type { Vars } from '../modules/types.js';
+
+export interface Task {
+  /** "role_name : task name" style label. */
+  name: string;
+  module: string;
+  /** Raw (unrendered) arguments, the free-form string moved under the module's key. */
+  args: Record<string, unknown>;
+  when?: unknown;
+  loop?: unknown;
+  loopVar: string;
+  loopLabel?: string;
+  register?: string;
+  notify: string[];
+  listen: string[];
+  tags: string[];
+  become?: boolean;
+  becomeUser?: string;
+  ignoreErrors: boolean;
+  changedWhen?: unknown;
+  failedWhen?: unknown;
+  vars: Vars;
+  noLog: boolean;
+  /** Run in check mode too (`check_mode: false` = always really run, like Ansible). */
+  checkMode?: boolean;
+  /** Role the task comes from (for its defaults/vars/files/templates). */
+  role?: RoleRef;
+  /** Where `src:` files/templates are looked up, in order. */
+  searchPaths: string[];
+  location: SourceLocation;
+  /** meta: flush_handlers */
+  meta?: 'flush_handlers' | 'noop' | 'end_host' | 'end_play';
+}
+
+export interface RoleRef {
+  name: string;
+  path: string;
+  defaults: Vars;
+  vars: Vars;
+  params: Vars;
+  /** Dotted role chain for labels: "common" or "etcd". */
+}
+
+export interface Play {
+  name: string;
+  hosts: string;
+  become?: boolean;
+  becomeUser?: string;
+  gatherFacts: boolean;
+  serial?: (number | string)[];
+  maxFailPercentage?: number;
+  vars: Vars;
+  varsFiles: string[];
+  tasks: Task[];
+  handlers: Task[];
+  tags: string[];
+  roles: RoleRef[];
+  location: SourceLocation;
+}
+
+export interface Playbook {
+  file: string;
+  dir: string;
+  plays: Play[];
+}

@@ -1,0 +1,80 @@
+/**
+ * Plain lines (no TTY, CI): Ansible-like "PLAY / TASK / status: [host]" output,
+ * change summaries, unified diffs with --diff, and the recap.
+ */
+import type { Reporter, RunEvent, TaskResultEvent } from '../engine/events.js';
+import { changeDiff, changeLine, recapLines, redactor } from './format.js';
+
+export interface PlainOptions {
+  diff: boolean;
+  verbose: number;
+  write?: (s: string) => void;
+  revealed: Set<string>;
+}
+
+export function formatResult(e: TaskResultEvent, opts: { diff: boolean; verbose: number }): string[] {
+  const lines: string[] = [];
+  const item = e.item !== undefined ? ` => (item=${e.item})` : '';
+  const status = e.ignored ? 'failed (ignored)' : e.status === 'changed' && e.checkMode ? 'changed (check)' : e.status;
+  const n = e.changes.length;
+  const tail = e.status === 'changed' || (e.status === 'skipped' && n > 0) ? ` ${n} change${n === 1 ? '' : 's'}` : '';
+  lines.push(`${status}: [${e.host}]${item}${tail}${e.msg && e.status !== 'failed' && e.status !== 'unreachable' ? ` (${e.msg})` : ''}`);
+  if (e.noLog && e.changes.length > 0) {
+    lines.push('  (details hidden: no_log)');
+  } else {
+    for (const c of e.changes) {
+      lines.push(`  ${changeLine(c)}`);
+      if (opts.diff) {
+        const d = changeDiff(c);
+        if (d) lines.push(...d.trimEnd().split('\n').map((l) => `    ${l}`));
+      }
+    }
+  }
+  if ((e.status === 'failed' || e.status === 'unreachable') && e.msg) lines.push(...(e.noLog ? ['  msg: (hidden: no_log)'] : e.msg.split('\n').map((l) => `  ${l}`)));
+  if (opts.verbose > 0 && e.output && !e.noLog) lines.push(...e.output.trimEnd().split('\n').map((l) => `  | ${l}`));
+  return lines;
+}
+
+export class PlainReporter implements Reporter {
+  readonly #opts: PlainOptions;
+  readonly #write: (s: string) => void;
+  readonly #red: (s: string) => string;
+
+  constructor(opts: PlainOptions) {
+    this.#opts = opts;
+    this.#write = opts.write ?? ((s) => process.stdout.write(s));
+    this.#red = redactor(opts.revealed);
+  }
+
+  #out(lines: string[]): void {
+    this.#write(this.#red(lines.join('\n')) + '\n');
+  }
+
+  emit(e: RunEvent): void {
+    switch (e.type) {
+      case 'run_start':
+        if (e.check) this.#out(['CHECK MODE: nothing will be changed']);
+        break;
+      case 'play_start':
+        this.#out(['', `PLAY [${e.play}] ${'*'.repeat(Math.max(3, 60 - e.play.length))}`]);
+        break;
+      case 'task_start':
+        this.#out(['', `${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${e.task}]`]);
+        break;
+      case 'task_result':
+        if (e.status === 'skipped' && this.#opts.verbose === 0 && e.changes.length === 0) break;
+        this.#out(formatResult(e, this.#opts));
+        break;
+      case 'warning':
+        this.#out([`[WARNING]${e.host ? ` [${e.host}]` : ''}: ${e.msg}`]);
+        break;
+      case 'run_end':
+        this.#out(['', 'PLAY RECAP ' + '*'.repeat(50), ...recapLines(e.recap), '', `finished in ${(e.durationMs / 1000).toFixed(2)} s`]);
+        break;
+      default:
+        break;
+    }
+  }
+
+  async close(): Promise<void> {}
+}

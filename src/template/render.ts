@@ -1,0 +1,136 @@
+/**
+ * Handlebars, compiled with strict: true (an undefined variable is an error naming it)
+ * and noEscape: true (config files, not HTML). One expression language serves
+ * templates, templated variables and `when:`.
+ */
+import Handlebars from 'handlebars';
+import { InputError, type SourceLocation } from '../errors.js';
+import { isSecret } from '../util/secret.js';
+import { helpers, truthy } from './helpers.js';
+
+const hb = Handlebars.create();
+for (const [name, fn] of Object.entries(helpers)) hb.registerHelper(name, fn);
+
+interface CaptureData {
+  /** Handlebars copies the data frame: the holder object is shared, its field is set. */
+  captured?: { value?: unknown };
+  revealed?: Set<string>;
+}
+
+hb.registerHelper('__capture', function (this: unknown, ...args: unknown[]) {
+  const options = args[args.length - 1] as Handlebars.HelperOptions;
+  const data = options.data as CaptureData;
+  if (data.captured) data.captured.value = args[0];
+  return '';
+});
+
+hb.registerHelper('reveal', function (this: unknown, ...args: unknown[]) {
+  const options = args[args.length - 1] as Handlebars.HelperOptions;
+  const v = args[0];
+  if (!isSecret(v)) return v;
+  const data = options.data as CaptureData;
+  data.revealed?.add(v.reveal());
+  return v.reveal();
+});
+
+const cache = new Map<string, Handlebars.TemplateDelegate>();
+
+function compile(text: string): Handlebars.TemplateDelegate {
+  let t = cache.get(text);
+  if (!t) {
+    t = hb.compile(text, { strict: true, noEscape: true });
+    cache.set(text, t);
+    if (cache.size > 5000) cache.delete(cache.keys().next().value as string);
+  }
+  return t;
+}
+
+export interface RenderOptions {
+  /** Where the text comes from, for error messages. */
+  origin?: SourceLocation | string;
+  /** Collects the real values of secrets revealed by {{reveal x}}. */
+  revealed?: Set<string>;
+}
+
+function where(origin: RenderOptions['origin']): SourceLocation | undefined {
+  if (!origin) return undefined;
+  return typeof origin === 'string' ? { file: origin } : origin;
+}
+
+function translate(err: unknown, text: string, opts: RenderOptions): InputError {
+  const e = err as Error & { lineNumber?: number; column?: number };
+  const msg = e.message.split('\n')[0] ?? String(err);
+  const undef = /^"([^"]+)" not defined in/.exec(msg);
+  const base = where(opts.origin);
+  let location = base;
+  if (base && base.line === undefined && e.lineNumber !== undefined) {
+    location = { file: base.file, line: e.lineNumber, column: (e.column ?? 0) + 1 };
+  }
+  const snippet = text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  if (undef) {
+    return new InputError(`undefined variable "${undef[1]}" in template ${JSON.stringify(snippet)}`, {
+      code: 'UNDEFINED_VAR',
+      location,
+      cause: err,
+    });
+  }
+  return new InputError(`template error: ${msg.replace(/ - \d+:\d+$/, '')} in ${JSON.stringify(snippet)}`, {
+    code: 'TEMPLATE',
+    location,
+    cause: err,
+  });
+}
+
+export function hasTemplate(text: string): boolean {
+  return text.includes('{{');
+}
+
+/** Render to a string. */
+export function render(text: string, context: object, opts: RenderOptions = {}): string {
+  if (!hasTemplate(text)) return text;
+  try {
+    return compile(text)(context, { data: { revealed: opts.revealed } satisfies CaptureData, allowProtoPropertiesByDefault: true });
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw translate(err, text, opts);
+  }
+}
+
+const SINGLE = /^\{\{\s*([^#/^!>{}&][^{}]*?)\s*\}\}$/;
+
+/**
+ * Evaluate a whole-string "{{expr}}" to its raw value (a list stays a list);
+ * anything else renders to a string.
+ */
+export function evaluate(text: string, context: object, opts: RenderOptions = {}): unknown {
+  const m = SINGLE.exec(text.trim());
+  if (!m) return render(text, context, opts);
+  return evaluateExpression(m[1]!, context, opts, text);
+}
+
+/** Evaluate a bare expression such as `eq os "debian"` or `enabled` to its raw value. */
+export function evaluateExpression(expr: string, context: object, opts: RenderOptions = {}, shown = expr): unknown {
+  const e = expr.trim();
+  const inner = /\s/.test(e) && !/^\(.*\)$/.test(e) ? `(${e})` : e;
+  const data: CaptureData = { revealed: opts.revealed, captured: {} };
+  try {
+    compile(`{{__capture ${inner}}}`)(context, { data, allowProtoPropertiesByDefault: true });
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw translate(err, shown, opts);
+  }
+  return data.captured?.value;
+}
+
+/** `when:` — a boolean, a bare expression, or a "{{...}}" string; a list means all of them. */
+export function evaluateCondition(cond: unknown, context: object, opts: RenderOptions = {}): boolean {
+  if (Array.isArray(cond)) return cond.every((c) => evaluateCondition(c, context, opts));
+  if (typeof cond === 'boolean') return cond;
+  if (typeof cond === 'number') return cond !== 0;
+  if (cond === null || cond === undefined) return false;
+  const s = String(cond).trim();
+  if (s.includes('{{')) return truthy(evaluate(s, context, opts));
+  return truthy(evaluateExpression(s, context, opts));
+}
+
+export { truthy };

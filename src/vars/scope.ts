@@ -1,0 +1,122 @@
+/**
+ * Variables as the templates see them: layers merged by precedence (lowest first,
+ * later wins, like Ansible's default `hash_behaviour=replace`), exposed through a
+ * Proxy that renders templated values lazily, so a variable may refer to another
+ * (`etcd_cert: "{{etcd_dir}}/{{inventory_hostname}}.crt"`) and only what a task
+ * uses has to be defined.
+ */
+import { InputError, type SourceLocation } from '../errors.js';
+import type { Vars } from '../modules/types.js';
+import { evaluate, hasTemplate } from '../template/render.js';
+import { isSecret, Secret } from '../util/secret.js';
+
+/** Names that hold secrets by convention: their values print as *** unless revealed. */
+export const SECRET_NAME = /(password|passphrase|passwd|secret|token|_pass)$/i;
+
+export function mergeLayers(layers: readonly (Vars | undefined)[]): Vars {
+  const out: Vars = {};
+  for (const layer of layers) if (layer) Object.assign(out, layer);
+  return out;
+}
+
+/** Wrap string values of secret-looking names in Secret (top level only). */
+export function markSecrets(vars: Vars): Vars {
+  const out: Vars = {};
+  for (const [k, v] of Object.entries(vars)) out[k] = typeof v === 'string' && SECRET_NAME.test(k) && !hasTemplate(v) ? new Secret(v) : v;
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || isSecret(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** Contexts made by createScope: another scope nested inside (hostvars) is left alone. */
+const scopeContexts = new WeakSet<object>();
+
+export interface Scope {
+  /** The object to hand to Handlebars. */
+  readonly context: Record<string, unknown>;
+  /** Secrets revealed while rendering through this scope. */
+  readonly revealed: Set<string>;
+}
+
+export function createScope(vars: Vars, revealed: Set<string> = new Set()): Scope {
+  const resolving = new Set<string>();
+  const memo = new WeakMap<object, Map<string, unknown>>();
+  let root: Record<string, unknown>;
+
+  function resolveString(text: string, path: string): unknown {
+    if (!hasTemplate(text)) return text;
+    if (resolving.has(path)) throw new InputError(`variable "${path}" refers to itself: ${JSON.stringify(text)}`, { code: 'TEMPLATE' });
+    resolving.add(path);
+    try {
+      return wrap(evaluate(text, root, { origin: `variable "${path}"`, revealed }), path);
+    } finally {
+      resolving.delete(path);
+    }
+  }
+
+  function wrap(value: unknown, path: string): unknown {
+    if (typeof value === 'string') return resolveString(value, path);
+    if (Array.isArray(value)) return value.map((v, i) => wrap(v, `${path}[${i}]`));
+    if (value !== null && typeof value === 'object' && scopeContexts.has(value)) return value;
+    if (isPlainObject(value)) return proxy(value, path);
+    return value;
+  }
+
+  function proxy(target: Record<string, unknown>, path: string): Record<string, unknown> {
+    const get = (t: Record<string, unknown>, key: string | symbol): unknown => {
+        if (typeof key === 'symbol') return key === Symbol.toPrimitive ? () => `[vars ${path || 'root'}]` : undefined;
+        if (key === 'toString') return () => `[vars ${path || 'root'}]`;
+        if (!Object.prototype.hasOwnProperty.call(t, key)) return undefined;
+        let cache = memo.get(t);
+        if (!cache) memo.set(t, (cache = new Map()));
+        if (cache.has(key)) return cache.get(key);
+        const v = wrap(t[key], path ? `${path}.${key}` : key);
+        cache.set(key, v);
+        return v;
+    };
+    return new Proxy(target, {
+      get,
+      has: (t, key) => typeof key === 'string' && Object.prototype.hasOwnProperty.call(t, key),
+      ownKeys: (t) => Reflect.ownKeys(t),
+      getOwnPropertyDescriptor(t, key) {
+        if (typeof key !== 'string' || !Object.prototype.hasOwnProperty.call(t, key)) return undefined;
+        return { value: get(t, key), enumerable: true, configurable: true, writable: false };
+      },
+    });
+  }
+
+  root = proxy(vars, '');
+  scopeContexts.add(root);
+  return { context: root, revealed };
+}
+
+/** Deep-copy a (possibly proxied) value into plain JSON-like data; Secrets are kept. */
+export function toPlain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toPlain);
+  if (isSecret(value)) return value;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) out[k] = toPlain((value as Record<string, unknown>)[k]);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Render every string inside a task's arguments. A string that is one "{{expr}}"
+ * keeps the expression's type (a list stays a list).
+ */
+export function renderDeep(value: unknown, scope: Scope, origin: SourceLocation | string): unknown {
+  if (typeof value === 'string') return hasTemplate(value) ? toPlain(evaluate(value, scope.context, { origin, revealed: scope.revealed })) : value;
+  if (Array.isArray(value)) return value.map((v) => renderDeep(v, scope, origin));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = renderDeep(v, scope, origin);
+    return out;
+  }
+  return value;
+}
