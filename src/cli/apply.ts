@@ -5,10 +5,8 @@ import type { Command } from 'commander';
 import { runPlaybook } from '../engine/run.js';
 import type { Reporter } from '../engine/events.js';
 import { loadPlaybook } from '../playbook/load.js';
-import { passphraseSource, resolvePkiDir } from '../pki/passphrase.js';
-import { openPki, type Pki } from '../pki/service.js';
+import type { PkiService } from '../pki/types.js';
 import { JsonReporter } from '../report/json.js';
-import { ListrReporter } from '../report/listr.js';
 import { PlainReporter } from '../report/plain.js';
 import { preflight } from '../engine/preflight.js';
 import { collect, openInventory, parseExtraVars, positiveInt } from './options.js';
@@ -48,11 +46,20 @@ function addRunOptions(cmd: Command): Command {
     .option('-v, --verbose', 'more output (repeat for more)', (_v: string, prev: number) => prev + 1, 0);
 }
 
-function reporterFor(o: ApplyOptions, revealed: Set<string>): Reporter {
+async function reporterFor(o: ApplyOptions, revealed: Set<string>): Promise<Reporter> {
   if (o.json) return new JsonReporter(revealed);
   const opts = { diff: o.diff === true, verbose: o.verbose, revealed };
-  if (process.stdout.isTTY && !process.env.CI) return new ListrReporter(opts);
+  if (process.stdout.isTTY && !process.env.CI) {
+    const { ListrReporter } = await import('../report/listr.js');
+    return new ListrReporter(opts);
+  }
   return new PlainReporter(opts);
+}
+
+/** The CA is opened (and its libraries loaded) only when a task needs it. */
+async function openCa(dir?: string): Promise<PkiService> {
+  const [{ passphraseSource, resolvePkiDir }, { openPki }] = await Promise.all([import('../pki/passphrase.js'), import('../pki/service.js')]);
+  return openPki(resolvePkiDir(dir), passphraseSource());
 }
 
 async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
@@ -60,7 +67,7 @@ async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
   const inventory = await openInventory(o.inventory, [playbook.dir]);
   const extraVars = await parseExtraVars(o.extraVars);
   const revealed = new Set<string>();
-  let pki: Promise<Pki> | undefined;
+  let pki: Promise<PkiService> | undefined;
   const summary = await runPlaybook({
     playbook,
     inventory,
@@ -71,8 +78,8 @@ async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
     skipTags: splitTags(o.skipTags),
     extraVars,
     acceptNewHostKeys: o.acceptNewHostKeys === true,
-    reporter: reporterFor(o, revealed),
-    pki: () => (pki ??= openPki(resolvePkiDir(o.pkiDir), passphraseSource())),
+    reporter: await reporterFor(o, revealed),
+    pki: () => (pki ??= openCa(o.pkiDir)),
     revealed,
   });
   process.exitCode = summary.exitCode;

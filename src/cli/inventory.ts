@@ -1,6 +1,7 @@
 /** `hostforge inventory --list | --graph [GROUP] | --host H` (ansible-inventory's shapes). */
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
+import { formatAnsibleJson } from '../inventory/index.js';
 import { collect, openInventory } from './options.js';
 
 export function registerInventoryCommand(program: Command): void {
@@ -15,11 +16,11 @@ export function registerInventoryCommand(program: Command): void {
       const inv = await openInventory(o.inventory);
       if (o.host !== undefined) {
         if (!inv.hasHost(o.host)) throw new InputError(`host "${o.host}" is not in the inventory`, { code: 'USAGE' });
-        process.stdout.write(`${JSON.stringify(inv.hostJson(o.host), null, 4)}\n`);
+        process.stdout.write(`${formatAnsibleJson(inv.hostJson(o.host))}\n`);
       } else if (o.graph !== undefined) {
         process.stdout.write(`${inv.toGraph(typeof o.graph === 'string' ? o.graph : 'all')}\n`);
       } else if (o.list) {
-        process.stdout.write(`${JSON.stringify(inv.toAnsibleList(), null, 4)}\n`);
+        process.stdout.write(`${formatAnsibleJson(inv.toAnsibleList())}\n`);
       } else {
         throw new InputError('inventory: give --list, --graph or --host HOST', { code: 'USAGE' });
       }

@@ -369,7 +369,7 @@ export function ruleWords(spec: RuleSpec): string[] {
     if (/^-[AIDCRP]$/.test(w[0] as string)) {
       throw new InputError(`iptables: write the rule without ${w[0] as string} CHAIN: ${JSON.stringify(spec)}`);
     }
-    parseRule(w); // validate early
+    canonicalWords(w); // validate early
     return w;
   }
   const w: string[] = [];
@@ -400,6 +400,6 @@ export function ruleWords(spec: RuleSpec): string[] {
     w.push('--reject-with', spec.reject_with);
   }
   if (w.length === 0) throw new InputError('iptables: empty rule');
-  parseRule(w);
+  canonicalWords(w);
   return w;
 }

@@ -39,7 +39,7 @@ export function pamWords(s: string): string[] {
   let i = 0;
   while (i < s.length) {
     while (i < s.length && /\s/.test(s[i] as string)) i++;
-    if (i >= s.length) break;
+    if (i >= s.length || s[i] === '#') break;
     let w = '';
     if (s[i] === '[') {
       let depth = 0;

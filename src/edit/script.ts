@@ -31,7 +31,8 @@ export function sectionsScript(sections: readonly Section[]): string {
       const begin = shQuote(`${MARK} begin ${s.name}`);
       const end = shQuote(`\\n${MARK} end ${s.name} %s\\n`);
       const redirect = s.stderr === 'drop' ? ' 2>/dev/null' : ' 2>&1';
-      return `printf '%s\\n' ${begin}; { ${toShell(s.cmd)}; }${redirect}; printf ${end} "$?"`;
+      return `printf '%s\\n' ${begin}; ( ${toShell(s.cmd)}
+)${redirect}; printf ${end} "$?"`;
     })
     .join('\n');
 }

@@ -114,7 +114,7 @@ export async function preflight({ plays, inv, run, tagFilter }: PreflightInput):
           continue;
         }
         try {
-          const args = renderDeep(task.args, scope, task.location) as Record<string, unknown>;
+          const args = renderDeep(task.args, scope, task.location, task.locateArg) as Record<string, unknown>;
           if (task.module === 'template' && typeof args.src === 'string' && !args.src.includes('[object')) {
             const tpl = await readTemplate(task, args.src);
             if (tpl) render(tpl.text, scope.context, { origin: tpl.path });

@@ -89,7 +89,7 @@ async function runItem(task: Task, mod: AnyModule, host: Host, scope: Scope, env
   const t0 = Date.now();
   const state = env.states.get(host.name)!;
   const origin = task.location;
-  const rendered = renderDeep(task.args, scope, origin);
+  const rendered = renderDeep(task.args, scope, origin, task.locateArg);
   const args = validateArgs(mod, rendered, task);
   const ctx: ModuleContext = {
     searchPaths: task.searchPaths,
@@ -174,7 +174,7 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
       if (task.when !== undefined && !evaluateCondition(task.when, scope.context, { origin: task.location })) {
         return [{ ...base, status: 'skipped', changes: [], durationMs: Date.now() - t0 }];
       }
-      const facts = renderDeep(task.args, scope, task.location) as Vars;
+      const facts = renderDeep(task.args, scope, task.location, task.locateArg) as Vars;
       Object.assign(state.registered, facts);
       return [{ ...base, status: 'ok', changes: [], durationMs: Date.now() - t0 }];
     }

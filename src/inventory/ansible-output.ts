@@ -67,7 +67,6 @@ export function buildAnsibleList(inv: InventoryData, hostVars: (host: string) =>
   const groups: Record<string, AnsibleListGroup> = {};
   const seen = new Set<string>();
   const format = (g: Group): void => {
-    const entry: AnsibleListGroup = {};
     const children: string[] = [];
     for (const kid of g.children) {
       children.push(kid.name);
@@ -76,9 +75,11 @@ export function buildAnsibleList(inv: InventoryData, hostVars: (host: string) =>
         seen.add(kid.name);
       }
     }
-    if (g.name !== 'all' && g.hosts.length > 0) entry.hosts = g.hosts.map((h) => h.name);
+    const hosts = g.name === 'all' ? [] : g.hosts.map((h) => h.name);
+    const entry: AnsibleListGroup = {};
     if (children.length > 0) entry.children = children;
-    if (entry.hosts || entry.children) groups[g.name] = { ...(entry.children ? { children: entry.children } : {}), ...(entry.hosts ? { hosts: entry.hosts } : {}) };
+    if (hosts.length > 0) entry.hosts = hosts;
+    if (entry.children || entry.hosts) groups[g.name] = entry;
   };
   format(inv.group('all'));
   const hostvars: Record<string, Record<string, unknown>> = {};

@@ -43,6 +43,8 @@ export class Inventory {
   readonly #sourceLayers: readonly VarsLayer[];
   readonly #extraLayers: readonly VarsLayer[];
   readonly #cache = new Map<string, VarMap>();
+  readonly #members = new Map<string, readonly string[]>();
+  #groupsMagic: Readonly<Record<string, readonly string[]>> | undefined;
   /** The inventory sources, as given. */
   readonly sources: readonly string[];
   /** Things Ansible would warn about (e.g. a name used for both a host and a group). */
@@ -70,7 +72,7 @@ export class Inventory {
 
   /** Every host, in inventory order (the order of pattern `all`). */
   hosts(): string[] {
-    return this.#group('all').allHosts().map((h) => h.name);
+    return this.groupMembers('all');
   }
 
   /** Every group name, `all` and `ungrouped` included, in definition order. */
@@ -96,9 +98,14 @@ export class Inventory {
 
   /** Hosts of a group and of its child groups, recursively, in inventory order. */
   groupMembers(group: string): string[] {
-    return this.#group(group)
-      .allHosts()
-      .map((h) => h.name);
+    let members = this.#members.get(group);
+    if (!members) {
+      members = this.#group(group)
+        .allHosts()
+        .map((h) => h.name);
+      this.#members.set(group, members);
+    }
+    return [...members];
   }
 
   /** Direct child groups of a group, in definition order. */
@@ -118,12 +125,17 @@ export class Inventory {
 
   /**
    * Ansible's magic variables for a host: inventory_hostname, inventory_hostname_short,
-   * group_names, groups (every group's hosts), inventory_file, inventory_dir.
+   * group_names, groups (every group's hosts; one frozen object shared by all hosts),
+   * inventory_file, inventory_dir.
    */
   magicVars(host: string): Record<string, unknown> {
     const h = this.#host(host);
-    const groups: Record<string, string[]> = {};
-    for (const g of this.#data.groups.values()) groups[g.name] = g.allHosts().map((x) => x.name);
+    if (!this.#groupsMagic) {
+      const groups: Record<string, readonly string[]> = {};
+      for (const g of this.#data.groups.keys()) groups[g] = Object.freeze(this.groupMembers(g));
+      this.#groupsMagic = Object.freeze(groups);
+    }
+    const groups = this.#groupsMagic;
     const file = h.source ?? null;
     return {
       inventory_hostname: h.name,

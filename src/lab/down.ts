@@ -18,6 +18,7 @@ import {
   parseBridgeAlias,
 } from './layout.js';
 import { NETNS_DIR, deleteLink, deleteNetns, listLabLinks, listLabNetns, slotOfName, type LinkInfo } from './net.js';
+import { assertLabPlatform } from './preflight.js';
 import { killAll, nsKey } from './procs.js';
 import { readState } from './state.js';
 import type { LabDownOptions } from './types.js';
@@ -75,6 +76,7 @@ async function looksLikeLabDir(dir: string): Promise<boolean> {
 
 /** Tear down the lab `name` (default "default"), or with `all` every lab on the machine. Idempotent. */
 export async function labDown(opts: LabDownOptions = {}): Promise<LabDownReport> {
+  assertLabPlatform();
   const stateRoot = checkStateRoot(opts.stateRoot ?? DEFAULT_STATE_ROOT);
   return opts.all ? downAll(stateRoot) : downOne(stateRoot, opts.name ?? DEFAULT_LAB_NAME);
 }

@@ -61,7 +61,12 @@ export async function claimSlot(alias: string, preferred?: number): Promise<numb
   for (const slot of new Set(order)) {
     const r = await run(['ip', 'link', 'add', 'name', bridgeName(slot), 'type', 'bridge']);
     if (r.code === 0) {
-      await configureBridge(slot, alias);
+      try {
+        await configureBridge(slot, alias);
+      } catch (err) {
+        await deleteLink(bridgeName(slot)).catch(() => undefined);
+        throw err;
+      }
       return slot;
     }
     if (!/exists/i.test(r.stderr)) {

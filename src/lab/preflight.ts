@@ -20,10 +20,22 @@ async function onPath(cmd: string): Promise<boolean> {
   return false;
 }
 
-/** Why a lab cannot run here, or undefined when it can. */
-export async function labUnavailableReason(): Promise<string | undefined> {
+function platformReason(): string | undefined {
   if (process.platform !== 'linux') return `the lab needs Linux (network namespaces, overlayfs); this is ${process.platform}`;
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'the lab needs root (it creates network namespaces and mounts)';
+  return undefined;
+}
+
+/** Linux and root: enough to inspect and tear down labs. */
+export function assertLabPlatform(): void {
+  const why = platformReason();
+  if (why !== undefined) throw new HostforgeError('LAB', why);
+}
+
+/** Why a lab cannot run here, or undefined when it can. */
+export async function labUnavailableReason(): Promise<string | undefined> {
+  const why = platformReason();
+  if (why !== undefined) return why;
   for (const [cmd, pkg] of NEEDED) {
     if (!(await onPath(cmd))) return `the lab needs ${cmd} (Debian package ${pkg})`;
   }

@@ -95,6 +95,12 @@ async function upperDirs(upper: string, rel: string): Promise<void> {
   }
 }
 
+async function sameOwnerAndMode(from: string, to: string): Promise<void> {
+  const s = await stat(from);
+  await chown(to, s.uid, s.gid);
+  await chmod(to, s.mode & 0o7777);
+}
+
 async function writeMode(path: string, data: string, mode: number): Promise<void> {
   await writeFile(path, data, { mode });
   await chmod(path, mode);
@@ -123,6 +129,10 @@ export async function prepareHost(paths: HostPaths, extras: readonly ExtraMount[
     await mkdir(d, { recursive: true, mode: 0o700 });
   }
   await chmod(paths.root, 0o755);
+  // An overlay's root directory takes its owner and mode from the upper directory: copy them
+  // from the machine's directory, or "/" inside the host would be 0700 and shut out every user.
+  await sameOwnerAndMode('/', paths.upper);
+  for (const e of extras) await sameOwnerAndMode(e.mountpoint, e.upper);
   await upperDirs(paths.upper, 'etc');
   await writeMode(join(paths.upper, 'etc/hostname'), `${seed.hostname}\n`, 0o644);
   await writeMode(join(paths.upper, 'etc/hosts'), seed.hostsText, 0o644);
@@ -198,7 +208,7 @@ export function setupScript(spec: SetupSpec): string {
     shJoin(['hostname', hostname]),
     // Own host keys: drop the machine's, make new ones (RSA at 2048 bits: 3072 costs ~1 s each).
     shJoin(['find', inRoot('etc/ssh'), '-maxdepth', '1', '-name', 'ssh_host_*', '-delete']),
-    shJoin(['find', inRoot('etc/ssh/sshd_config.d'), '-mindepth', '1', '-delete']),
+    `if [ -d ${shQuote(inRoot('etc/ssh/sshd_config.d'))} ]; then ${shJoin(['find', inRoot('etc/ssh/sshd_config.d'), '-mindepth', '1', '-delete'])}; fi`,
     shJoin(['chroot', r, 'ssh-keygen', '-q', '-t', 'rsa', '-b', '2048', '-N', '', '-C', `root@${hostname}`, '-f', '/etc/ssh/ssh_host_rsa_key']),
     shJoin(['chroot', r, 'ssh-keygen', '-A']),
     `exec ${shJoin(['chroot', r, ...spec.init, '/bin/sh', '-c', KEEPALIVE])}`,

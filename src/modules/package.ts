@@ -23,8 +23,10 @@ import {
   parseSpec,
   sections,
   versionMatches,
+  type InstalledPackage,
   type PackageSpec,
 } from './text/dpkg.js';
+import { predictedResource } from './support/predicted.js';
 
 export interface PackageArgs {
   name?: string | string[];
@@ -89,7 +91,7 @@ function cacheChange(age: number | undefined): Change {
   };
 }
 
-async function planDeb(host: Host, deb: string): Promise<Change[]> {
+async function planDeb(host: Host, deb: string, nameHint: string | undefined): Promise<Change[]> {
   const q = shJoin([deb]);
   const script = [
     `p=$(dpkg-deb -f ${q} Package) || exit 3`,
@@ -101,14 +103,15 @@ async function planDeb(host: Host, deb: string): Promise<Change[]> {
   ].join('\n');
   const r = await host.exec({ script });
   if (r.code === 3) {
-    if (host.checkMode && (await host.stat(deb)) !== null) {
-      return [{ action: 'create', kind: 'package', target: posix.basename(deb), summary: `install ${deb} (dpkg -i)`, data: { op: 'deb', deb } }];
-    }
+    if (host.checkMode && (await host.stat(deb)) !== null) return planPredictedDeb(host, deb, nameHint);
     throw new TaskError(`cannot read package ${deb}: ${r.stderr.trim()}`);
   }
   const sec = sections(r.stdout);
   const [name = '', version = ''] = (sec.get('')?.trim() ?? '').split('\t');
-  const have = lookupInstalled(parseDpkgQuery(sec.get('installed') ?? ''), name);
+  if (nameHint !== undefined && nameHint.split(':')[0] !== name) {
+    throw new TaskError(`${deb} contains package ${name}, not ${nameHint}`);
+  }
+  const have = predictedPackage(host, { spec: name, name }, lookupInstalled(parseDpkgQuery(sec.get('installed') ?? ''), name));
   if (have?.installed && have.version === version) return [];
   return [
     {
@@ -121,22 +124,49 @@ async function planDeb(host: Host, deb: string): Promise<Change[]> {
   ];
 }
 
+/** Check mode: what earlier tasks of the run would have installed or removed wins. */
+function predictedPackage(host: Host, s: PackageSpec, real: InstalledPackage | undefined): InstalledPackage | undefined {
+  const p = predictedResource(host, 'package', s.name);
+  if (p === 'present') return { name: s.name, installed: true, status: 'installed', version: s.version ?? real?.version ?? '' };
+  if (p === 'absent') return { name: s.name, installed: false, status: 'not-installed', version: '' };
+  return real;
+}
+
+/**
+ * Check mode, and the .deb is not on the host yet (an earlier task copies it): the
+ * package name (from `name`) decides; without it the change names the file.
+ */
+async function planPredictedDeb(host: Host, deb: string, name: string | undefined): Promise<Change[]> {
+  const change: Change = { action: 'create', kind: 'package', target: name ?? posix.basename(deb), summary: `install ${name ?? deb} from ${deb}`, data: { op: 'deb', deb } };
+  if (name === undefined) return [change];
+  const r = await host.exec({ script: `${shJoin(['dpkg-query', '-W', FORMAT, name])} 2>/dev/null; true` });
+  const have = predictedPackage(host, { spec: name, name }, lookupInstalled(parseDpkgQuery(r.stdout), name));
+  // Installed already: which version the .deb holds cannot be known before it is there.
+  return have?.installed ? [] : [change];
+}
+
 export async function planPackage(host: Host, args: PackageArgs): Promise<Change[]> {
   const state = normState(args.state);
-  const specs = packageSpecs(args);
   const changes: Change[] = [];
   if (args.deb !== undefined) {
     if (state === 'absent') throw new InputError('package: deb cannot be used with state=absent (give the package name)');
-    changes.push(...(await planDeb(host, args.deb)));
+    const names = packageSpecs(args);
+    if (names.length > 1) throw new InputError('package: with deb, name may only give the one package the .deb contains');
+    // dpkg -i does not use the apt cache: update_cache is ignored with deb.
+    return planDeb(host, args.deb, names[0]?.name);
   }
+  const specs = packageSpecs(args);
   const withCache = args.update_cache === true && args.cache_valid_time !== undefined;
-  if (specs.length === 0 && args.deb === undefined && args.update_cache !== true) throw new InputError('package: name is required');
-  const r = await host.exec({ script: queryScript(specs.map((s) => s.name), { policy: state === 'latest', cacheAge: withCache }) });
-  const sec = sections(r.stdout);
+  if (specs.length === 0 && args.update_cache !== true) throw new InputError('package: name is required');
+  const needQuery = specs.length > 0 || withCache;
+  const out = needQuery
+    ? (await host.exec({ script: queryScript(specs.map((s) => s.name), { policy: state === 'latest', cacheAge: withCache }) })).stdout
+    : '';
+  const sec = sections(out);
   const installed = parseDpkgQuery(sec.get('') ?? '');
   const policy = parseAptPolicy(sec.get('policy') ?? '');
   for (const s of specs) {
-    const have = lookupInstalled(installed, s.name);
+    const have = predictedPackage(host, s, lookupInstalled(installed, s.name));
     const isIn = have?.installed === true;
     if (state === 'absent') {
       if (isIn || (args.purge && have?.status === 'config-files')) {

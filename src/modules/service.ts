@@ -10,6 +10,7 @@
 import { InputError, TaskError } from '../errors.js';
 import { andThen, shJoin, type Command } from '../util/quote.js';
 import type { ApplyResult, Change, Host, Module } from './types.js';
+import { predictedResource } from './support/predicted.js';
 import { bool, has, nonEmpty, object, oneOfValues, type Schema } from './support/schema.js';
 
 export interface ServiceArgs {
@@ -102,22 +103,31 @@ export async function serviceStatus(host: Host, name: string, systemd: boolean):
   return parseSysv(r.stdout);
 }
 
+const STATE_OF_OP: Record<string, string> = { start: 'started', stop: 'stopped', restart: 'restarted', reload: 'reloaded' };
+
 function change(name: string, op: string, systemd: boolean): Change {
   const run = op === 'restart' || op === 'reload';
-  return {
-    action: run ? 'run' : 'update',
-    kind: 'service',
-    target: name,
-    summary: `${op} ${name}`,
-    data: { op, init: systemd ? 'systemd' : 'sysvinit' },
-  };
+  const data: { [k: string]: string | boolean } = { op, init: systemd ? 'systemd' : 'sysvinit' };
+  if (STATE_OF_OP[op] !== undefined) data.state = STATE_OF_OP[op];
+  if (op === 'enable' || op === 'disable') data.enabled = op === 'enable';
+  return { action: run ? 'run' : 'update', kind: 'service', target: name, summary: `${op} ${name}`, data };
 }
 
 export async function planService(host: Host, args: ServiceArgs, warn: (m: string) => void = () => {}): Promise<Change[]> {
   checkName(args.name);
   const systemd = await useSystemd(host);
   const st = await serviceStatus(host, args.name, systemd);
-  if (!st.exists) throw new TaskError(`service ${args.name} not found (${systemd ? 'no systemd unit' : `no /etc/init.d/${args.name}`})`);
+  if (!st.exists) {
+    const why = systemd ? 'no systemd unit' : `no /etc/init.d/${args.name}`;
+    if (!host.checkMode) throw new TaskError(`service ${args.name} not found (${why})`);
+    // Check mode: an earlier task (a package, a copied init script) may install it.
+    warn(`service ${args.name} not found (${why}); check mode assumes an earlier task installs it, stopped and disabled`);
+    st.running = false;
+    st.enabled = false;
+  }
+  const predicted = predictedResource(host, 'service', args.name);
+  if (predicted === 'started') st.running = true;
+  else if (predicted === 'stopped') st.running = false;
   const out: Change[] = [];
   if (args.enabled !== undefined) {
     if (st.enabled === null) warn(`service ${args.name}: its unit file state cannot be changed with enable/disable (static unit)`);

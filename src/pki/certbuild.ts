@@ -5,7 +5,7 @@
  */
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { bits, ctx, int, intBytes, raw, seq, time, toDer, type Node } from './asn1.js';
-import { derToPem } from './der.js';
+import { derSequence, derToPem } from './der.js';
 import { signAsync, signatureAlgorithmFor } from './keys.js';
 
 /**
@@ -30,9 +30,10 @@ export interface CertSpec {
   extensions: Node[];
 }
 
-export async function buildCertificate(spec: CertSpec, caKey: KeyObject): Promise<{ der: Buffer; pem: string }> {
+/** The DER TBSCertificate (synchronous CPU work: about a millisecond). */
+export function buildTbs(spec: CertSpec, caKey: KeyObject): Buffer {
   const alg = signatureAlgorithmFor(caKey);
-  const tbs = toDer(
+  return toDer(
     seq([
       ctx(0, [int(2)]),
       intBytes(spec.serial),
@@ -44,7 +45,16 @@ export async function buildCertificate(spec: CertSpec, caKey: KeyObject): Promis
       ctx(3, [seq(spec.extensions)]),
     ]),
   );
+}
+
+/** Sign a TBSCertificate in the thread pool and wrap it: Certificate ::= SEQUENCE { tbs, alg, signature }. */
+export async function signTbs(tbs: Buffer, caKey: KeyObject): Promise<{ der: Buffer; pem: string }> {
+  const alg = signatureAlgorithmFor(caKey);
   const signature = await signAsync(alg.hash, tbs, caKey);
-  const der = toDer(seq([raw(tbs), alg.node, bits(signature)]));
+  const der = derSequence([tbs, toDer(alg.node), toDer(bits(signature))]);
   return { der, pem: derToPem(der, 'CERTIFICATE') };
+}
+
+export async function buildCertificate(spec: CertSpec, caKey: KeyObject): Promise<{ der: Buffer; pem: string }> {
+  return signTbs(buildTbs(spec, caKey), caKey);
 }

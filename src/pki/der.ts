@@ -65,3 +65,17 @@ export function derToPem(der: Buffer, label: string): string {
   const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
+
+/** Wrap already-encoded elements in a SEQUENCE (no re-encoding of the parts). */
+export function derSequence(parts: readonly Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  const n = body.length;
+  let len: Buffer;
+  if (n < 0x80) len = Buffer.from([n]);
+  else {
+    const bytes: number[] = [];
+    for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+    len = Buffer.from([0x80 | bytes.length, ...bytes]);
+  }
+  return Buffer.concat([Buffer.from([0x30]), len, body]);
+}

@@ -1,7 +1,6 @@
 /**
  * Read a certificate into plain data (CertInfo), checking it against a CA.
  */
-import { createHash } from 'node:crypto';
 import { decodeTime, derToOid } from './asn1.js';
 import { children, parseDer, pemToDer, type Tlv } from './der.js';
 import { parseExtensions } from './extensions.js';
@@ -83,8 +82,4 @@ export function inspectCert(pem: string, ca: CaIdentity): CertInfo | null {
     }
   }
   return { ...p.info, issuedByCa };
-}
-
-export function fingerprint(der: Buffer): string {
-  return createHash('sha256').update(der).digest('hex');
 }

@@ -3,17 +3,17 @@
  * `openPki` reads only public files; the CA key is decrypted on first need.
  */
 import { createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { HostforgeError, InputError } from '../errors.js';
-import { buildCertificate, randomSerial } from './certbuild.js';
+import { buildCertificate, buildTbs, randomSerial, signTbs } from './certbuild.js';
 import { buildCrl, inspectCrl, type CrlEntry, type RevocationReason } from './crl.js';
 import { parseCsr, type CsrInfo } from './csr.js';
 import { pemToDer } from './der.js';
 import { caExtensions, leafExtensions } from './extensions.js';
 import { inspectCert, parseCertDer, type CaIdentity } from './inspect.js';
 import { decryptPrivateKey, encryptPrivateKey, generateRsaKey, keyIdentifier, publicKeyId, spkiAlgorithm, spkiOf } from './keys.js';
-import { buildName, formatName, ipBytesToText, normDns, normaliseSans } from './names.js';
+import { buildName, formatName, normDns, normaliseSans } from './names.js';
 import { ipToBytes, toDer } from './asn1.js';
 import type { PassphraseSource } from './passphrase.js';
 import { atomicWrite, FILES, PkiStore, type IndexEntry, type PkiIndex } from './store.js';
@@ -123,6 +123,7 @@ export class Pki implements PkiService {
   #pending: IndexEntry[] = [];
   #flush: Promise<void> | undefined;
   readonly #predictedKeys = new Map<string, HostKeyRecord | 'pending'>();
+  #lane: Promise<void> = Promise.resolve();
 
   constructor(
     readonly store: PkiStore,
@@ -139,6 +140,31 @@ export class Pki implements PkiService {
 
   get dir(): string {
     return this.store.dir;
+  }
+
+  /**
+   * Synchronous CPU work (CSR parse + verify, TBS encoding: ~1 ms each) runs one piece
+   * per event-loop turn, so 50 concurrent issues never stall timers or SSH traffic;
+   * the RSA signatures themselves run in libuv's thread pool (signAsync).
+   */
+  #turn<T>(fn: () => T): Promise<T> {
+    const run = this.#lane.then(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          setImmediate(() => {
+            try {
+              resolve(fn());
+            } catch (err) {
+              reject(err as Error);
+            }
+          });
+        }),
+    );
+    this.#lane = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** Use an already decrypted key (init). */
@@ -187,7 +213,7 @@ export class Pki implements PkiService {
 
   /** Sign a CSR. `includeCsrSans`: also put the DNS/IP names the CSR asks for (pki sign). */
   async signCsrDetailed(csrPem: string, req: SignRequest, opts: { includeCsrSans?: boolean } = {}): Promise<SignResult> {
-    const csr = parseCsr(csrPem);
+    const csr = await this.#turn(() => parseCsr(csrPem));
     const { pem, entry } = await this.#issue({
       spki: csr.spki,
       subject: req.subject ?? csr.subject,
@@ -247,8 +273,7 @@ export class Pki implements PkiService {
     const notBefore = new Date(now - BACKDATE_MS);
     const notAfter = new Date(now + r.days * DAY);
     const serial = randomSerial();
-    const { pem } = await buildCertificate(
-      {
+    const spec = {
         serial,
         issuerName: this.caSubjectDer,
         subjectName,
@@ -263,14 +288,14 @@ export class Pki implements PkiService {
           usage: r.usage,
           rsa: alg === 'rsa',
         }),
-      },
-      key,
-    ).catch(pkiError);
+      };
+    const tbs = await this.#turn(() => buildTbs(spec, key));
+    const { pem } = await signTbs(tbs, key).catch(pkiError);
     const entry: IndexEntry = {
       serial: serial.toString('hex'),
       subject: r.subject,
       dns: sans.dns,
-      ips: sans.ips.map((ip) => ipBytesToText(ipToBytes(ip)!)),
+      ips: sans.ips,
       usage: r.usage,
       notBefore: notBefore.toISOString(),
       notAfter: notAfter.toISOString(),
@@ -416,16 +441,6 @@ export class Pki implements PkiService {
       keys.hosts[host] = { type, publicKeyPem: publicKeyPem.trim() + '\n', recorded: this.now().toISOString() };
       await this.store.writeHostKeys(keys);
     });
-  }
-}
-
-/** Is `dir` a PKI directory with a CA certificate? */
-export async function hasPki(dir: string): Promise<boolean> {
-  try {
-    await stat(new PkiStore(dir).path(FILES.caCert));
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -164,9 +164,11 @@ export function realErrors(errors: ErrorObject[], data: unknown): ErrorObject[] 
     const v = valueAt(data, segments(e.instancePath));
     return !(typeof v === 'string' && v.includes('{{'));
   });
-  // anyOf noise: keep the most specific errors.
-  const specific = kept.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf');
-  return specific.length > 0 ? specific : kept;
+  // anyOf noise: keep the most specific errors, the most telling first.
+  const specific = kept.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf' && e.keyword !== 'if');
+  const rank = (e: ErrorObject): number =>
+    e.keyword === 'additionalProperties' ? 0 : e.keyword === 'enum' || e.keyword === 'type' || e.keyword === 'const' ? 1 : e.keyword === 'required' ? 3 : 2;
+  return (specific.length > 0 ? specific : kept).slice().sort((a, b) => rank(a) - rank(b));
 }
 
 /**

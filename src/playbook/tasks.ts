@@ -182,6 +182,8 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
     throw new InputError(`module "${moduleName}" arguments must be a mapping`, { code: 'SCHEMA', location: ctx.doc.locate([...path, moduleName]) });
   }
   if (t.args && typeof t.args === 'object') args = { ...(t.args as Record<string, unknown>), ...args };
-  check(mod.args as object, args, ctx.doc, typeof rawArgs === 'object' ? [...path, moduleName] : path, `module "${moduleName}"`, ctx.file);
-  return [{ ...common, module: moduleName, args }];
+  const argsBase = typeof rawArgs === 'object' && rawArgs !== null ? [...path, moduleName] : path;
+  check(mod.args as object, args, ctx.doc, argsBase, `module "${moduleName}"`, ctx.file);
+  const doc = ctx.doc;
+  return [{ ...common, module: moduleName, args, locateArg: (p) => doc.locate([...argsBase, ...p]) }];
 }

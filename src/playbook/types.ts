@@ -30,6 +30,8 @@ export interface Task {
   /** Where `src:` files/templates are looked up, in order. */
   searchPaths: string[];
   location: SourceLocation;
+  /** Where an argument (path below the module key) stands in the YAML. */
+  locateArg?: (path: (string | number)[]) => SourceLocation;
   /** meta: flush_handlers */
   meta?: 'flush_handlers' | 'noop' | 'end_host' | 'end_play';
 }

@@ -119,8 +119,16 @@ export function evaluateExpression(expr: string, context: object, opts: RenderOp
     if (err instanceof InputError) throw err;
     throw translate(err, shown, opts);
   }
-  return data.captured?.value;
+  const value = data.captured?.value;
+  if (value === undefined && PATH.test(e) && !LITERAL.test(e)) {
+    // A bare variable that resolves to nothing is undefined (helper params are lenient in Handlebars).
+    throw translate(new Error(`"${e}" not defined in context`), shown, opts);
+  }
+  return value;
 }
+
+const PATH = /^(?:this\.|\.\.\/)*[A-Za-z_][\w-]*(?:\.[\w-]+|\.\[[^\]]+\])*$/;
+const LITERAL = /^(?:true|false|null|undefined|-?\d+(?:\.\d+)?)$/;
 
 /** `when:` — a boolean, a bare expression, or a "{{...}}" string; a list means all of them. */
 export function evaluateCondition(cond: unknown, context: object, opts: RenderOptions = {}): boolean {

@@ -6,6 +6,7 @@
  */
 import yaml from 'js-yaml';
 import { InputError, type SourceLocation } from '../errors.js';
+import { ANSIBLE_SCHEMA } from './yaml11.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -75,6 +76,7 @@ export function parseYaml(text: string, file: string): YamlDoc {
   try {
     data = yaml.load(text, {
       filename: file,
+      schema: ANSIBLE_SCHEMA,
       listener(this: unknown, event: 'open' | 'close', state: ListenerState) {
         if (event === 'open') {
           stack.push({ start: skipToContent(text, state.position), kind: '', result: undefined, children: [] });

@@ -108,14 +108,25 @@ export function toPlain(value: unknown): unknown {
 
 /**
  * Render every string inside a task's arguments. A string that is one "{{expr}}"
- * keeps the expression's type (a list stays a list).
+ * keeps the expression's type (a list stays a list). `locate` maps an argument's
+ * path to its place in the YAML, so an error points at the exact value.
  */
-export function renderDeep(value: unknown, scope: Scope, origin: SourceLocation | string): unknown {
-  if (typeof value === 'string') return hasTemplate(value) ? toPlain(evaluate(value, scope.context, { origin, revealed: scope.revealed })) : value;
-  if (Array.isArray(value)) return value.map((v) => renderDeep(v, scope, origin));
+export function renderDeep(
+  value: unknown,
+  scope: Scope,
+  origin: SourceLocation | string,
+  locate?: (path: (string | number)[]) => SourceLocation,
+  path: (string | number)[] = [],
+): unknown {
+  if (typeof value === 'string') {
+    if (!hasTemplate(value)) return value;
+    const where = locate ? locate(path) : origin;
+    return toPlain(evaluate(value, scope.context, { origin: where, revealed: scope.revealed }));
+  }
+  if (Array.isArray(value)) return value.map((v, i) => renderDeep(v, scope, origin, locate, [...path, i]));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderDeep(v, scope, origin);
+    for (const [k, v] of Object.entries(value)) out[k] = renderDeep(v, scope, origin, locate, [...path, k]);
     return out;
   }
   return value;

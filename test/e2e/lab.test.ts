@@ -151,6 +151,9 @@ if (skip !== undefined) {
     t.deepEqual(home.stdout.split('\n').slice(0, 3), ['.bashrc', '.profile', '.ssh']);
     t.true(home.stdout.includes((await readFile(`${lab().keyPath}.pub`, 'utf8')).split(' ')[1] as string));
 
+    const user = await sshRun(lab(), 'node3', 'stat -c %a /; setpriv --reuid 65534 --regid 65534 --clear-groups cat /etc/hostname');
+    t.is(user.stdout, '755\nnode3\n', `a non-root user can use the host: ${user.stderr}`);
+
     const node5 = lab().hosts[4];
     const peer = await sshRun(
       lab(),

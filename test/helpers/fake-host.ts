@@ -9,7 +9,7 @@
  */
 import { posix } from 'node:path';
 import { TaskError } from '../../src/errors.js';
-import type { ExecOptions, ExecResult, Facts, FileStat, Host, Vars, WriteOptions } from '../../src/modules/types.js';
+import type { ChangeKind, ExecOptions, ExecResult, Facts, FileStat, Host, Vars, WriteOptions } from '../../src/modules/types.js';
 import { toShell, type Command } from '../../src/util/quote.js';
 import { splitWords } from '../../src/modules/text/shellwords.js';
 
@@ -64,6 +64,8 @@ export class FakeHost implements Host {
   readonly log: LogEntry[] = [];
   readonly rules: Rule[] = [];
   factsValue: Facts;
+  /** Check mode: what earlier tasks would have done ("package:nginx" → "present"), like engine/predicted-host.ts. */
+  readonly predictedResources = new Map<string, 'present' | 'absent' | 'started' | 'stopped'>();
   /** Decides `validate` during write: exit code 0 = valid. Default: valid. */
   validator: (cmd: string, data: Buffer) => ExecResult = () => ({ code: 0, stdout: '', stderr: '' });
 
@@ -191,6 +193,10 @@ export class FakeHost implements Host {
 
   invalidate(path?: string): void {
     this.log.push({ op: 'invalidate', detail: path ?? '*' });
+  }
+
+  predicted(kind: ChangeKind, target: string): 'present' | 'absent' | 'started' | 'stopped' | undefined {
+    return this.predictedResources.get(`${kind}:${target}`);
   }
 
   // ---- the in-memory filesystem --------------------------------------------------

@@ -48,7 +48,8 @@ export interface ContentOptions {
 
 function lineStats(before: string | null, after: string): string {
   const count = (t: string): number => (t === '' ? 0 : t.split('\n').length - (t.endsWith('\n') ? 1 : 0));
-  return before === null ? `${count(after)} lines` : `${count(before)} → ${count(after)} lines`;
+  const n = count(after);
+  return before === null ? `${n} line${n === 1 ? '' : 's'}` : `${count(before)} → ${n} lines`;
 }
 
 /**
@@ -67,7 +68,10 @@ export async function planContent(
     return planAttrChanges(host, path, st, opts.wanted);
   }
   const exists = current !== null;
-  const attrs: FileAttrs = exists && st ? await changedAttrs(host, path, st, opts.wanted) : createAttrs(opts.wanted, false);
+  const attrChanges = exists && st ? await planAttrChanges(host, path, st, opts.wanted) : [];
+  // An update passes only the attributes that differ: Host.write gives the new file the
+  // old file's attributes unless told otherwise.
+  const attrs: FileAttrs = exists ? Object.assign({}, ...attrChanges.map((c) => c.attrs)) : createAttrs(opts.wanted, false);
   const afterText = asText(data);
   const beforeText = current === null ? null : asText(current);
   const sensitive =
@@ -99,18 +103,12 @@ export async function planContent(
   if (sensitive) change.sensitive = true;
   const what = afterText !== null && showDiff ? lineStats(beforeText, afterText) : `${data.length} bytes`;
   const extras: string[] = opts.note ? [opts.note, what] : [what];
-  if (attrs.mode) extras.push(`mode ${attrs.mode}`);
-  if (attrs.owner !== undefined || attrs.group !== undefined) extras.push(`owner ${describeOwnership(attrs)}`);
+  if (exists) {
+    for (const c of attrChanges) extras.push(`${c.data?.op === 'chmod' ? 'mode' : 'owner'} ${String(c.data?.from ?? '')} → ${c.data?.op === 'chmod' ? c.attrs?.mode : describeOwnership(c.attrs ?? {})}`);
+  } else {
+    if (attrs.mode) extras.push(`mode ${attrs.mode}`);
+    if (attrs.owner !== undefined || attrs.group !== undefined) extras.push(`owner ${describeOwnership(attrs)}`);
+  }
   change.summary = `${exists ? 'update' : 'create'} ${path} (${extras.join(', ')})`;
   return [change];
-}
-
-/**
- * For an update: only the attributes that differ. Host.write gives the new file the old
- * file's attributes unless told otherwise, so unchanged ones need not be repeated.
- */
-async function changedAttrs(host: Host, path: string, st: FileStat, w: WantedAttrs): Promise<FileAttrs> {
-  const out: FileAttrs = {};
-  for (const c of await planAttrChanges(host, path, st, w)) Object.assign(out, c.attrs);
-  return out;
 }

@@ -34,6 +34,11 @@ export async function planPut(host: Host, args: PutArgs, data: Buffer, srcName: 
   const st = await host.stat(dest);
   if (st !== null && st.type === 'directory') throw new TaskError(`dest ${dest} is a directory`);
   if (st !== null && args.force === false) return [];
+  if (st === null) {
+    const dir = posix.dirname(dest);
+    const dst = await host.stat(dir);
+    if (dst === null || dst.type === 'file') throw new TaskError(`Destination directory ${dir} does not exist`);
+  }
   const current = st !== null && (st.type === 'file' || st.type === 'link') ? await host.read(dest) : null;
   if (st !== null && current === null && st.type !== 'link') throw new TaskError(`cannot read ${dest} (${st.type})`);
   return planContent(host, dest, data, current === null ? null : st, current, {

@@ -9,6 +9,7 @@ import {
   includePatterns,
   planSshd,
   type SshdArgs,
+  type SshdSettings,
   type SshdSource,
 } from '../../../src/edit/sshd.js';
 import { parseDirective, splitArgs } from '../../../src/edit/sshd_parse.js';
@@ -286,7 +287,7 @@ for (const row of rows) {
     t.deepEqual(planSshd(source(files), row.args).edits, [], 'second plan is empty');
     // Our reading of the result agrees with the expected effective values.
     const eff = effectiveSettings(source(files));
-    for (const [k, v] of Object.entries(row.effective ?? {})) t.is((eff.get(k) ?? []).join(' '), v, k);
+    for (const [k, v] of Object.entries(row.effective ?? {})) t.is((eff.get(k) ?? []).join(' ').toLowerCase(), v.toLowerCase(), k);
   });
 }
 
@@ -329,7 +330,8 @@ test('sshd: single-file editor', (t) => {
 });
 
 test('sshd: input errors', (t) => {
-  for (const settings of [{ Match: 'User x' }, { Include: '/x' }, { 'Bad Key': 'x' }, { Banner: '' }, { Banner: [] }, { Banner: 'a\nb' }]) {
+  const bad: SshdSettings[] = [{ Match: 'User x' }, { Include: '/x' }, { 'Bad Key': 'x' }, { Banner: '' }, { Banner: [] }, { Banner: 'a\nb' }];
+  for (const settings of bad) {
     t.throws(() => editSshdConfig('', { settings }), { instanceOf: InputError }, JSON.stringify(settings));
   }
 });

@@ -1,0 +1,249 @@
+/**
+ * `hostforge pki init|issue|sign|revoke|crl|list`: the certificate authority on the bastion.
+ * The directory: --pki-dir, else $HOSTFORGE_PKI_DIR, else ./pki. The CA passphrase:
+ * $HOSTFORGE_CA_PASSPHRASE, else a prompt on the terminal (no echo), else an error.
+ * Errors are thrown (HostforgeError 'PKI' / InputError); the CLI entry maps them to exit codes.
+ * No private key is ever printed: `pki issue` writes the one it makes to a 0600 file.
+ */
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { InputError } from '../errors.js';
+import { REVOCATION_REASONS, type RevocationReason } from '../pki/crl.js';
+import { passphraseSource, resolvePkiDir, type PassphraseSource } from '../pki/passphrase.js';
+import { formatName, initPki, openPki, type ListedCert, type Pki } from '../pki/service.js';
+import type { CertUsage } from '../pki/types.js';
+
+export interface PkiCliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+  /** Where the CA passphrase comes from (default: env, else TTY prompt). */
+  passphrase?(confirm: boolean): PassphraseSource;
+}
+
+const defaultIo = (): PkiCliIo => ({
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+  env: process.env,
+});
+
+const USAGES = ['server', 'client', 'both'] as const;
+
+function int(name: string, min: number, max: number): (v: string) => number {
+  return (v) => {
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InputError(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+}
+
+/** Repeatable, comma-separated list option. */
+function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+function sans(c: { dns: string[]; ips: string[] }): string {
+  const all = [...c.dns.map((d) => `DNS:${d}`), ...c.ips.map((i) => `IP:${i}`)];
+  return all.length > 0 ? all.join(', ') : '(none)';
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function registerPkiCommands(program: Command, io: PkiCliIo = defaultIo()): Command {
+  const pki = program
+    .command('pki')
+    .description('the certificate authority on the bastion (CA key encrypted at rest)')
+    .option('--pki-dir <dir>', 'CA directory (default $HOSTFORGE_PKI_DIR or ./pki)');
+
+  const dirOf = (cmd: Command): string => resolvePkiDir(cmd.optsWithGlobals<{ pkiDir?: string }>().pkiDir, io.env);
+  const pass = (confirm: boolean): PassphraseSource =>
+    io.passphrase ? io.passphrase(confirm) : passphraseSource({ env: io.env, confirm, prompt: confirm ? 'New CA passphrase: ' : 'CA passphrase: ' });
+  const open = (cmd: Command): Promise<Pki> => openPki(dirOf(cmd), pass(false));
+
+  pki
+    .command('init')
+    .description('create the CA: encrypted key (0600) and self-signed certificate')
+    .option('--cn <name>', 'CA common name', 'hostforge CA')
+    .option('--org <name>', 'CA organization (O=)')
+    .option('--days <n>', 'CA validity in days', int('--days', 1, 36500), 3650)
+    .option('--key-size <bits>', 'RSA key size: 2048, 3072 or 4096', int('--key-size', 2048, 4096), 3072)
+    .option('--crl-days <n>', 'CRL lifetime (nextUpdate) in days', int('--crl-days', 1, 3650), 30)
+    .action(async (o: { cn: string; org?: string; days: number; keySize: number; crlDays: number }, cmd: Command) => {
+      const dir = dirOf(cmd);
+      const ca = await initPki(dir, pass(true), { cn: o.cn, org: o.org, days: o.days, keySize: o.keySize, crlDays: o.crlDays });
+      const info = ca.inspectCert(await ca.caCertPem());
+      io.out(
+        [
+          `CA created in ${dir}`,
+          `  subject:   ${info ? formatName(info.subject) : o.cn}`,
+          `  not after: ${info?.notAfter ?? '?'}`,
+          `  ca.crt     certificate (give it to every host and client)`,
+          `  ca.key     RSA ${o.keySize} key, encrypted (PBES2 AES-256), mode 0600`,
+          `  crl.pem    empty CRL, next update in ${o.crlDays} days`,
+          '',
+        ].join('\n'),
+      );
+    });
+
+  pki
+    .command('issue')
+    .description('issue a certificate for a client that is not a host: the key is made here and written 0600')
+    .argument('<name>', 'common name (CN)')
+    .option('--dns <names>', 'DNS subjectAltName (repeat or comma-separate)', collect)
+    .option('--ip <addresses>', 'IP subjectAltName (repeat or comma-separate)', collect)
+    .addOption(new Option('--usage <usage>', 'extended key usage').choices(USAGES).default('client'))
+    .option('--days <n>', 'validity in days', int('--days', 1, 36500), 365)
+    .option('--org <name>', 'organization (O=)')
+    .option('--key-size <bits>', 'RSA key size', int('--key-size', 2048, 4096), 2048)
+    .option('--out <dir>', 'directory for NAME.key and NAME.crt', '.')
+    .option('--force', 'overwrite existing NAME.key / NAME.crt')
+    .action(
+      async (
+        name: string,
+        o: { dns?: string[]; ip?: string[]; usage: CertUsage; days: number; org?: string; keySize: number; out: string; force?: boolean },
+        cmd: Command,
+      ) => {
+        if (!/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(name)) throw new InputError(`pki issue: NAME must be a plain name (letters, digits, . _ @ -), not ${JSON.stringify(name)}`);
+        const outDir = resolve(o.out);
+        const keyPath = join(outDir, `${name}.key`);
+        const crtPath = join(outDir, `${name}.crt`);
+        if (!o.force) for (const p of [keyPath, crtPath]) if (await exists(p)) throw new InputError(`${p} exists (use --force to replace it)`);
+        const ca = await open(cmd);
+        const r = await ca.issueWithNewKey(name, { dns: o.dns ?? [], ips: o.ip ?? [], usage: o.usage, days: o.days, org: o.org, keySize: o.keySize, requester: 'cli' });
+        await mkdir(outDir, { recursive: true });
+        await writeFile(keyPath, r.keyPem, { mode: 0o600, flag: o.force ? 'w' : 'wx' });
+        await writeFile(crtPath, r.certPem, { mode: 0o644, flag: o.force ? 'w' : 'wx' });
+        io.out(
+          [
+            `issued ${formatName(r.entry.subject)}  serial ${r.entry.serial}`,
+            `  SANs:      ${sans(r.entry)}`,
+            `  usage:     ${r.entry.usage}`,
+            `  not after: ${r.entry.notAfter}`,
+            `  key:       ${keyPath} (mode 0600)`,
+            `  cert:      ${crtPath}`,
+            `  CA cert:   ${join(ca.dir, 'ca.crt')}`,
+            '',
+          ].join('\n'),
+        );
+      },
+    );
+
+  pki
+    .command('sign')
+    .description("sign an outside CSR (its signature is checked; prints the subject and SANs)")
+    .argument('<csr>', 'PEM certificate signing request')
+    .addOption(new Option('--usage <usage>', 'extended key usage').choices(USAGES).default('client'))
+    .option('--days <n>', 'validity in days', int('--days', 1, 36500), 365)
+    .option('--dns <names>', 'extra DNS subjectAltName (repeat or comma-separate)', collect)
+    .option('--ip <addresses>', 'extra IP subjectAltName (repeat or comma-separate)', collect)
+    .option('--no-csr-sans', 'ignore the subjectAltNames the CSR asks for')
+    .option('--out <file>', 'where to write the certificate ("-" = stdout; default: the CSR path with .crt)')
+    .action(
+      async (
+        csrPath: string,
+        o: { usage: CertUsage; days: number; dns?: string[]; ip?: string[]; csrSans: boolean; out?: string },
+        cmd: Command,
+      ) => {
+        let csrPem: string;
+        try {
+          csrPem = await readFile(csrPath, 'utf8');
+        } catch (err) {
+          throw new InputError(`cannot read ${csrPath}: ${(err as Error).message}`, { cause: err });
+        }
+        const ca = await open(cmd);
+        const r = await ca.signCsrDetailed(csrPem, { dns: o.dns ?? [], ips: o.ip ?? [], usage: o.usage, days: o.days, requester: `cli:${basename(csrPath)}` }, { includeCsrSans: o.csrSans });
+        const outPath = o.out ?? join(dirname(csrPath), `${basename(csrPath).replace(/\.(csr|req|pem)$/i, '')}.crt`);
+        const report = [
+          `signed ${basename(csrPath)}  (CSR signature valid, ${r.csr.keyAlgorithm} key)`,
+          `  subject:   ${formatName(r.entry.subject)}`,
+          `  SANs:      ${sans(r.entry)}`,
+          `  usage:     ${r.entry.usage}`,
+          `  serial:    ${r.entry.serial}`,
+          `  not after: ${r.entry.notAfter}`,
+        ];
+        if (o.out === '-') {
+          io.err(`${report.join('\n')}\n`);
+          io.out(r.pem);
+        } else {
+          await writeFile(outPath, r.pem, { mode: 0o644 });
+          io.out(`${[...report, `  cert:      ${outPath}`].join('\n')}\n`);
+        }
+      },
+    );
+
+  pki
+    .command('revoke')
+    .description('revoke by serial (hex) or by name (CN or DNS name: every valid cert of that name), then regenerate the CRL')
+    .argument('<serial-or-name>')
+    .addOption(new Option('--reason <reason>', 'CRL reason code').choices(REVOCATION_REASONS).default('unspecified'))
+    .action(async (target: string, o: { reason: RevocationReason }, cmd: Command) => {
+      const ca = await open(cmd);
+      const revoked = await ca.revoke(target, o.reason);
+      const state = await ca.crlState();
+      io.out(
+        [
+          ...revoked.map((c) => `revoked ${c.serial}  ${formatName(c.subject)}  (${o.reason})`),
+          `CRL number ${state.number} written to ${join(ca.dir, 'crl.pem')}: publish it with the crl task`,
+          '',
+        ].join('\n'),
+      );
+    });
+
+  pki
+    .command('crl')
+    .description('regenerate the CRL now (crlNumber + 1)')
+    .option('--days <n>', 'new CRL lifetime (nextUpdate) in days; kept for later CRLs', int('--days', 1, 3650))
+    .option('--out <file>', 'also write the CRL here ("-" = stdout)')
+    .action(async (o: { days?: number; out?: string }, cmd: Command) => {
+      const ca = await open(cmd);
+      const state = await ca.generateCrl(o.days !== undefined ? { days: o.days } : {});
+      if (o.out === '-') {
+        io.out(state.pem);
+        return;
+      }
+      if (o.out) await writeFile(o.out, state.pem, { mode: 0o644 });
+      io.out(
+        `CRL number ${state.number}: ${state.revoked.length} revoked, next update ${state.nextUpdate ?? '-'}\n  ${join(ca.dir, 'crl.pem')}${o.out ? `\n  ${o.out}` : ''}\n`,
+      );
+    });
+
+  pki
+    .command('list')
+    .description('issued certificates: serial, subject, SANs, not-after, status')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const ca = await open(cmd);
+      const certs = await ca.list();
+      if (o.json) {
+        io.out(`${JSON.stringify(certs, null, 2)}\n`);
+        return;
+      }
+      io.out(renderList(certs));
+    });
+
+  return pki;
+}
+
+export function renderList(certs: readonly ListedCert[]): string {
+  if (certs.length === 0) return 'no certificates issued yet\n';
+  const rows = certs.map((c) => [
+    c.serial,
+    formatName(c.subject),
+    sans(c),
+    c.notAfter.slice(0, 10),
+    c.status === 'revoked' ? `revoked ${c.revoked!.date.slice(0, 10)} (${c.revoked!.reason})` : c.status,
+  ]);
+  const head = ['SERIAL', 'SUBJECT', 'SANS', 'NOT AFTER', 'STATUS'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]): string => r.map((v, i) => (i === r.length - 1 ? v : v.padEnd(widths[i]!))).join('  ');
+  return `${[line(head), ...rows.map(line)].join('\n')}\n`;
+}
+

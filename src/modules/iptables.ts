@@ -1,0 +1,288 @@
+/**
+ * iptables: the rules of one chain (and a built-in chain's policy), persisted.
+ *
+ * plan:  ONE exec: `iptables -S CHAIN`, `iptables -C CHAIN rule` for each declared rule,
+ *        and (persist) `iptables-save` + the saved file. Changes: one 'rule' change per
+ *        operation (-N/-D/-I/-A/-P, see edit/iptables.ts), then a 'file' change for the
+ *        saved rules when they differ from the live ones.
+ * apply: plans again and refuses to act when the chain changed since the plan. Then, with
+ *        the lockout guard (default on): the table is dumped to a file on the host and a
+ *        detached timer is started that restores it after `rollback_seconds`; the
+ *        operations go to `iptables-restore --noflush` (one atomic transaction); a NEW SSH
+ *        connection must log in; then the timer is cancelled. If the login fails, the dump
+ *        is restored at once (or by the timer, when this run's own connection is cut too)
+ *        and the task fails. Finally `iptables-save` is written to /etc/iptables/rules.v4.
+ */
+import { posix } from 'node:path';
+import { TaskError, errorMessage } from '../errors.js';
+import { shJoin } from '../util/quote.js';
+import type { ApplyResult, Change, Host, Module, ModuleContext } from './types.js';
+import {
+  BUILTIN_CHAINS,
+  type ChainArgs,
+  canonicalWords,
+  type IptOp,
+  normalizeSave,
+  parseChainListing,
+  planChain,
+  restoreInput,
+  ruleWords,
+  type RuleSpec,
+} from '../edit/iptables.js';
+import { parseSections, sectionsScript, type Section } from '../edit/script.js';
+import { bool, int, nonEmpty, object, oneOfValues, str, type Schema } from './support/schema.js';
+
+export interface IptablesArgs extends ChainArgs {
+  table?: 'filter' | 'nat' | 'mangle' | 'raw' | 'security';
+  persist?: boolean;
+  /** Default /etc/iptables/rules.v4. */
+  persist_path?: string;
+  lockout_guard?: boolean;
+  /** Seconds after which the host restores the old rules by itself unless the guard passed (default 30). */
+  rollback_seconds?: number;
+}
+
+const ruleObject: Schema = object({
+  protocol: nonEmpty,
+  source: nonEmpty,
+  destination: nonEmpty,
+  sport: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', minLength: 1 }] },
+  dport: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', minLength: 1 }] },
+  in_interface: nonEmpty,
+  out_interface: nonEmpty,
+  ctstate: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
+  comment: str,
+  extra: nonEmpty,
+  jump: nonEmpty,
+  goto: nonEmpty,
+  reject_with: nonEmpty,
+});
+
+export const iptablesSchema: Schema = object(
+  {
+    table: oneOfValues('filter', 'nat', 'mangle', 'raw', 'security'),
+    chain: { ...nonEmpty, pattern: '^[A-Za-z0-9_.-]{1,28}$' },
+    rules: { type: 'array', items: { anyOf: [{ type: 'string', minLength: 1 }, ruleObject] } },
+    policy: oneOfValues('ACCEPT', 'DROP'),
+    exclusive: bool,
+    state: oneOfValues('present', 'absent'),
+    position: oneOfValues('append', 'top'),
+    persist: bool,
+    persist_path: nonEmpty,
+    lockout_guard: bool,
+    rollback_seconds: { ...int, minimum: 5, maximum: 3600 },
+  },
+  ['chain'],
+);
+
+export const DEFAULT_RULES_V4 = '/etc/iptables/rules.v4';
+
+interface Observed {
+  ops: IptOp[];
+  listing: string;
+  save?: string;
+  file?: string | null;
+  dump?: string;
+}
+
+function ipt(table: string, ...rest: string[]): string[] {
+  return ['iptables', '-w', '-t', table, ...rest];
+}
+
+/** Read the chain (and what persisting needs) in one exec and compute the operations. */
+async function observe(host: Host, args: IptablesArgs, opts: { persist: boolean; dump: boolean }): Promise<Observed> {
+  const table = args.table ?? 'filter';
+  const declared: string[][] = (args.rules ?? []).map((r: RuleSpec) => ruleWords(r));
+  const sections: Section[] = [
+    { name: 'list', cmd: ipt(table, '-S', args.chain), stderr: 'drop' },
+    ...declared.map((w, i) => ({ name: `c${i}`, cmd: ipt(table, '-C', args.chain, ...w) })),
+  ];
+  const path = args.persist_path ?? DEFAULT_RULES_V4;
+  if (opts.persist) {
+    sections.push({ name: 'save', cmd: ['iptables-save'], stderr: 'drop' }, { name: 'file', cmd: ['cat', '--', path], stderr: 'drop' });
+  }
+  if (opts.dump) sections.push({ name: 'dump', cmd: ['iptables-save', '-t', table] });
+  const r = await host.exec({ script: sectionsScript(sections) });
+  const s = parseSections(r.stdout);
+  const list = s.get('list');
+  if (!list) throw new TaskError(`iptables: could not read chain ${args.chain}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  const exists = list.rc === 0;
+  if (!exists && BUILTIN_CHAINS.has(args.chain) && list.rc !== 1) {
+    throw new TaskError(`iptables -t ${table} -S ${args.chain} failed (exit ${list.rc})`);
+  }
+  const checks = declared.map((_w, i) => {
+    const c = s.get(`c${i}`);
+    if (!exists || !c) return null;
+    return c.rc === 0 ? true : c.rc === 1 ? false : null;
+  });
+  const listing = exists ? list.out : '';
+  const ops = planChain({ exists, listing: parseChainListing(listing, args.chain), checks }, args);
+  const out: Observed = { ops, listing };
+  if (opts.persist) {
+    const save = s.get('save');
+    if (!save || save.rc !== 0) throw new TaskError('iptables-save failed');
+    out.save = save.out;
+    const file = s.get('file');
+    out.file = file && file.rc === 0 ? file.out : null;
+  }
+  if (opts.dump) {
+    const d = s.get('dump');
+    if (!d || d.rc !== 0) throw new TaskError(`iptables-save -t ${table} failed: ${d?.out.trim() ?? ''}`);
+    out.dump = d.out;
+  }
+  return out;
+}
+
+/** The chain after the operations (for the predicted saved file shown in the diff). */
+function simulate(listing: string, chain: string, ops: readonly IptOp[]): { rules: string[][]; policy: string | null } {
+  const cur = parseChainListing(listing, chain);
+  const rules = cur.rules.map((r) => canonicalWords(r));
+  let policy = cur.policy;
+  for (const op of ops) {
+    const [verb, , arg, ...rest] = op.words;
+    if (verb === '-D' && arg !== undefined && /^\d+$/.test(arg)) rules.splice(Number(arg) - 1, 1);
+    else if (verb === '-D') {
+      const key = canonicalWords(op.words.slice(2)).join('\0');
+      const i = rules.findIndex((r) => r.join('\0') === key);
+      if (i >= 0) rules.splice(i, 1);
+    } else if (verb === '-I' && arg !== undefined) rules.splice(Number(arg) - 1, 0, canonicalWords(rest));
+    else if (verb === '-A') rules.push(canonicalWords(op.words.slice(2)));
+    else if (verb === '-P' && arg !== undefined) policy = arg;
+  }
+  return { rules, policy };
+}
+
+/** The live rules (normalised iptables-save) as they will be after the operations. */
+function predictedSave(save: string, table: string, chain: string, listing: string, ops: readonly IptOp[]): string[] {
+  const lines = normalizeSave(save);
+  if (ops.length === 0) return lines;
+  const after = simulate(listing, chain, ops);
+  const start = lines.indexOf(`*${table}`);
+  if (start < 0) return lines;
+  let end = lines.indexOf('COMMIT', start);
+  if (end < 0) end = lines.length;
+  const body = lines.slice(start + 1, end).filter((l) => !l.startsWith(`-A ${chain} `));
+  const head = body.filter((l) => l.startsWith(':'));
+  const rest = body.filter((l) => !l.startsWith(':'));
+  const chainLine = head.findIndex((l) => l.split(' ')[0] === `:${chain}`);
+  if (chainLine < 0) head.push(`:${chain} ${BUILTIN_CHAINS.has(chain) ? (after.policy ?? 'ACCEPT') : '-'}`);
+  else if (after.policy !== null) head[chainLine] = `:${chain} ${after.policy}`;
+  const ruleLines = after.rules.map((r) => `-A ${chain} ${r.map((w) => (/[\s"]/.test(w) ? JSON.stringify(w) : w)).join(' ')}`);
+  return [...lines.slice(0, start + 1), ...head, ...rest, ...ruleLines, ...lines.slice(end)];
+}
+
+function opChange(table: string, chain: string, op: IptOp): Change {
+  const verb = op.words[0];
+  return {
+    action: verb === '-D' ? 'delete' : verb === '-P' ? 'update' : 'create',
+    kind: 'rule',
+    target: `${table}/${chain}`,
+    summary: `iptables -t ${table}: ${op.summary}`,
+    data: { words: op.words },
+  };
+}
+
+function sameOps(a: readonly IptOp[], planned: readonly Change[]): boolean {
+  const b = planned.filter((c) => c.kind === 'rule').map((c) => JSON.stringify(c.data?.words ?? null));
+  return a.length === b.length && a.every((o, i) => JSON.stringify(o.words) === b[i]);
+}
+
+export const iptablesModule: Module<IptablesArgs> = {
+  name: 'iptables',
+  args: iptablesSchema,
+  checkMode: 'full',
+
+  async plan(host, args): Promise<Change[]> {
+    const table = args.table ?? 'filter';
+    const persist = args.persist !== false;
+    const o = await observe(host, args, { persist, dump: false });
+    const changes = o.ops.map((op) => opChange(table, args.chain, op));
+    if (persist && o.save !== undefined) {
+      const path = args.persist_path ?? DEFAULT_RULES_V4;
+      const want = predictedSave(o.save, table, args.chain, o.listing, o.ops);
+      const have = o.file === null || o.file === undefined ? null : normalizeSave(o.file);
+      if (have === null || have.join('\n') !== want.join('\n')) {
+        changes.push({
+          action: have === null ? 'create' : 'update',
+          kind: 'file',
+          target: path,
+          summary: `save the rules to ${path} (iptables-save)`,
+          before: have === null ? '' : `${have.join('\n')}\n`,
+          after: `${want.join('\n')}\n`,
+          data: { predicted: false, persist: true },
+        });
+      }
+    }
+    return changes;
+  },
+
+  async apply(host, changes, args, ctx): Promise<ApplyResult> {
+    const table = args.table ?? 'filter';
+    const ruleChanges = changes.filter((c) => c.kind === 'rule');
+    const msgs: string[] = [];
+    if (ruleChanges.length > 0) {
+      const o = await observe(host, args, { persist: false, dump: true });
+      if (!sameOps(o.ops, changes)) throw new TaskError(`iptables: chain ${args.chain} changed since it was planned; run again`);
+      await applyGuarded(host, ctx, table, o.ops, o.dump ?? '', args);
+      msgs.push(...ruleChanges.map((c) => c.summary));
+    }
+    if (changes.some((c) => c.data?.persist === true)) {
+      const path = args.persist_path ?? DEFAULT_RULES_V4;
+      const r = await host.exec({ script: `${shJoin(['mkdir', '-p', '--', posix.dirname(path)])} && iptables-save` });
+      if (r.code !== 0) throw new TaskError(`iptables-save failed: ${r.stderr.trim()}`);
+      await host.write(path, r.stdout, { mode: '0640' });
+      host.invalidate(path);
+      msgs.push(`saved to ${path}`);
+    }
+    return { msg: msgs.join('\n') };
+  },
+};
+
+/** The detached rollback timer: restores the dump after N seconds unless killed. */
+const TIMER = String.raw`f=$(mktemp) || exit 1
+cat > "$f"
+setsid sh -c 'sleep "$1"; iptables-restore -w < "$2"; rm -f "$2"' hostforge-rollback "$1" "$f" </dev/null >/dev/null 2>&1 &
+echo "$! $f"`;
+
+async function applyGuarded(host: Host, ctx: ModuleContext, table: string, ops: IptOp[], dump: string, args: IptablesArgs): Promise<void> {
+  const guard = args.lockout_guard !== false;
+  let timer: { pid: string; file: string } | undefined;
+  if (guard) {
+    const seconds = String(args.rollback_seconds ?? 30);
+    const t = await host.exec(['sh', '-c', TIMER, 'hostforge-rollback', seconds], { stdin: dump });
+    const m = /^(\d+) (\S+)\s*$/.exec(t.stdout);
+    if (t.code !== 0 || !m) throw new TaskError(`iptables: could not arm the rollback timer: ${t.stderr.trim() || t.stdout.trim()}`);
+    timer = { pid: m[1] as string, file: m[2] as string };
+  }
+  /** Stop the timer; false when it had already fired (the old rules are back). */
+  const cancel = async (): Promise<boolean> => {
+    if (!timer) return true;
+    const kill = shJoin(['kill', '-TERM', '--', `-${timer.pid}`]);
+    const r = await host.exec({ script: `if ${kill} 2>/dev/null; then echo cancelled; fi; ${shJoin(['rm', '-f', '--', timer.file])}` });
+    return r.stdout.includes('cancelled');
+  };
+  const r = await host.exec(['iptables-restore', '-w', '--noflush'], { stdin: restoreInput(table, ops) });
+  if (r.code !== 0) {
+    await cancel();
+    throw new TaskError(`iptables-restore refused the changes (nothing was changed): ${r.stderr.trim()}`, { details: r.stderr });
+  }
+  if (!guard) return;
+  try {
+    await ctx.probeLogin();
+  } catch (err) {
+    // Restore now over this run's connection; if that connection is cut as well, the timer does it.
+    const back = await host.exec(['iptables-restore', '-w'], { stdin: dump }).catch((e: unknown) => ({ code: -1, stdout: '', stderr: errorMessage(e) }));
+    if (back.code === 0) await cancel().catch(() => undefined);
+    throw new TaskError(
+      `lockout guard: a new SSH login failed after changing ${table}/${args.chain} (${errorMessage(err)}); ` +
+        (back.code === 0 ? 'the previous rules were restored' : `restoring now failed (${back.stderr.trim()}); the host restores them within ${args.rollback_seconds ?? 30}s`),
+      { cause: err },
+    );
+  }
+  if (!(await cancel())) {
+    throw new TaskError(
+      `lockout guard: the login was proven only after the ${args.rollback_seconds ?? 30}s rollback timer had restored the previous rules; ` +
+        'raise rollback_seconds and run again',
+    );
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * user: create, modify or remove a local user with useradd/usermod/userdel.
+ * plan reads /etc/passwd and /etc/group in ONE exec; one 'user' change carries the argv.
+ */
+import { TaskError } from '../errors.js';
+import type { ApplyResult, Change, Module } from './types.js';
+import { parseGroup, parsePasswd, planUser, type UserArgs } from '../edit/users.js';
+import { parseSections, sectionsScript } from '../edit/script.js';
+import { bool, id, nonEmpty, object, oneOfValues, strList, type Schema } from './support/schema.js';
+
+export type { UserArgs };
+
+export const userSchema: Schema = object(
+  {
+    name: { ...nonEmpty, pattern: '^[A-Za-z_][A-Za-z0-9_.-]*\\$?$', maxLength: 32 },
+    state: oneOfValues('present', 'absent'),
+    uid: { type: 'integer', minimum: 0 },
+    group: id,
+    groups: strList,
+    append: bool,
+    shell: nonEmpty,
+    home: nonEmpty,
+    comment: { type: 'string' },
+    system: bool,
+    create_home: bool,
+    remove: bool,
+  },
+  ['name'],
+);
+
+export const userModule: Module<UserArgs> = {
+  name: 'user',
+  args: userSchema,
+  checkMode: 'full',
+  async plan(host, args): Promise<Change[]> {
+    const r = await host.exec({
+      script: sectionsScript([
+        { name: 'passwd', cmd: ['cat', '/etc/passwd'] },
+        { name: 'group', cmd: ['cat', '/etc/group'] },
+      ]),
+    });
+    const s = parseSections(r.stdout);
+    const passwd = s.get('passwd');
+    const group = s.get('group');
+    if (!passwd || passwd.rc !== 0 || !group || group.rc !== 0) throw new TaskError(`user: cannot read /etc/passwd and /etc/group: ${r.stderr.trim()}`);
+    const p = planUser(parsePasswd(passwd.out), parseGroup(group.out), args);
+    if (!p) return [];
+    return [{ action: p.action, kind: 'user', target: args.name, summary: p.summary, data: { argv: p.argv } }];
+  },
+  async apply(host, changes, args): Promise<ApplyResult> {
+    for (const c of changes) {
+      const argv = c.data?.argv;
+      if (!Array.isArray(argv) || !argv.every((a): a is string => typeof a === 'string')) throw new TaskError('user: malformed change');
+      const r = await host.exec(argv);
+      if (r.code !== 0) throw new TaskError(`${argv[0] ?? 'user'} failed for ${args.name}: ${r.stderr.trim() || `exit ${r.code}`}`, { details: r.stderr });
+    }
+    return { name: args.name, msg: changes.map((c) => c.summary).join('\n') };
+  },
+};

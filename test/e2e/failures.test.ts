@@ -1,0 +1,95 @@
+/**
+ * Failure paths on real hosts: bad input touches no host, an unreachable host does not
+ * stop the others, a changed host key is refused, a failed validation keeps the file.
+ */
+import test from 'ava';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { events, hostforge, recapOf } from '../helpers/cli.js';
+import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
+
+const LAB = 'fail';
+let lab: LabInfo;
+let skip: string | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'hf-fail-'));
+
+function write(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+test.before(async () => {
+  skip = await labSkipReason();
+  if (!skip) lab = await startLab(LAB, 3);
+});
+test.after.always(async () => {
+  if (!skip) await stopLab(LAB);
+});
+
+const marker = (n: string) => `- hosts: lab\n  gather_facts: false\n  tasks:\n    - name: marker\n      copy: {dest: /root/${n}, content: "x\\n"}\n`;
+
+test.serial('bad input: exit 1, file:line:column, and no host is contacted', async (t) => {
+  if (skip) return t.pass(skip);
+  const cases: [string, string, RegExp][] = [
+    ['syntax.yaml', '- hosts: lab\n  tasks:\n    - name: x\n      copy: {dest: /root/x, content: [1, 2\n', /syntax\.yaml:5:1: YAML syntax error/],
+    ['schema.yaml', '- hosts: lab\n  tasks:\n    - name: x\n      copy:\n        dest: /root/x\n        contnt: hi\n', /schema\.yaml:6:9: .*unknown key "contnt"/],
+    ['unknown.yaml', '- hosts: lab\n  tasks:\n    - name: x\n      cpoy:\n        dest: /root/x\n', /unknown\.yaml:4:7: unknown module "cpoy" \(did you mean "copy"\?\)/],
+    ['undef.yaml', '- hosts: lab\n  tasks:\n    - name: ok\n      copy: {dest: /root/ok, content: "x"}\n    - name: x\n      copy:\n        dest: /root/x\n        content: "{{nope}}"\n', /undef\.yaml:8:18: .*undefined variable "nope"/],
+    ['play.yaml', '- hosts: lab\n  taks: []\n', /play\.yaml:2:3: play: unknown key "taks"/],
+  ];
+  for (const [name, text, re] of cases) {
+    const r = await hostforge(['apply', write(name, text), '-i', lab.inventoryPath]);
+    t.is(r.code, 1, `${name}: ${r.stdout}${r.stderr}`);
+    t.regex(r.stderr, re, name);
+    t.true(r.stderr.split('\n').length < 25, 'one screen');
+    t.is(r.stdout, '', `${name}: no run output`);
+  }
+  const tpl = write('t.hbs', 'line1\nvalue={{missing_var}}\n');
+  const r = await hostforge(['apply', write('undef-tpl.yaml', `- hosts: lab\n  tasks:\n    - name: x\n      template: {src: ${tpl}, dest: /root/t}\n`), '-i', lab.inventoryPath]);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /t\.hbs:2:\d+: .*undefined variable "missing_var"/);
+  const none = await sshRun(lab, 'node1', 'ls /root/ok /root/x /root/t 2>/dev/null | wc -l');
+  t.is(none.stdout.trim(), '0');
+});
+
+test.serial('an unreachable host: the others finish, recap marks it, exit 4', async (t) => {
+  if (skip) return t.pass(skip);
+  const inv = write('inv-unreach.yaml', `all:\n  children:\n    lab:\n      hosts:\n        ghost:\n          ansible_host: 127.0.0.1\n          ansible_port: 1\n          hostforge_connect_timeout: 3\n`);
+  const r = await hostforge(['apply', write('m1.yaml', marker('m1')), '-i', lab.inventoryPath, '-i', inv, '--json']);
+  t.is(r.code, 4, r.stdout + r.stderr);
+  const recap = recapOf(r.stdout);
+  t.is(recap.ghost?.unreachable, 1);
+  for (const h of ['node1', 'node2', 'node3']) t.is(recap[h]?.changed, 1, h);
+});
+
+test.serial('a changed host key is refused with how to check it', async (t) => {
+  if (skip) return t.pass(skip);
+  const kh = readFileSync(lab.knownHostsPath, 'utf8');
+  const ip = lab.hosts[0]!.ip;
+  // Give node1 the key of node2 in a copy of known_hosts.
+  const ip2 = lab.hosts[1]!.ip;
+  const lines = kh.split('\n').filter(Boolean);
+  const forged = [...lines.filter((l) => !l.startsWith(`${ip} `)), ...lines.filter((l) => l.startsWith(`${ip2} `)).map((l) => l.replace(ip2, ip))];
+  const khFile = write('known_hosts_forged', forged.join('\n') + '\n');
+  const inv = write('inv-key.yaml', `all:\n  children:\n    lab:\n      hosts:\n        node1:\n          hostforge_known_hosts: ${khFile}\n`);
+  const r = await hostforge(['apply', write('m2.yaml', marker('m2')), '-i', lab.inventoryPath, '-i', inv, '--limit', 'node1']);
+  t.is(r.code, 4, r.stdout + r.stderr);
+  t.regex(r.stdout + r.stderr, /HOST KEY MISMATCH/);
+  t.regex(r.stdout + r.stderr, /ssh-keygen -R/);
+  const m = await sshRun(lab, 'node1', 'test -e /root/m2 && echo yes || echo no');
+  t.is(m.stdout.trim(), 'no');
+});
+
+test.serial('a failed validate leaves the original file byte for byte', async (t) => {
+  if (skip) return t.pass(skip);
+  await sshRun(lab, 'node1', "printf 'original\\nbytes' > /root/v.conf");
+  const pb = write('v.yaml', '- hosts: node1\n  gather_facts: false\n  tasks:\n    - name: bad config\n      copy:\n        dest: /root/v.conf\n        content: "broken\\n"\n        validate: "grep -q valid %s"\n');
+  const r = await hostforge(['apply', pb, '-i', lab.inventoryPath, '--json']);
+  t.is(r.code, 2);
+  const failed = events(r.stdout).find((e) => e.type === 'task_result' && e.status === 'failed');
+  t.regex(failed?.msg ?? '', /validat/);
+  const after = await sshRun(lab, 'node1', 'cat /root/v.conf; ls -a /root | grep -c hostforge-');
+  t.is(after.stdout, 'original\nbytes0\n');
+});
