@@ -187,6 +187,10 @@ function checkKey(key: string): void {
 /** The declared value as words (or, for one-per-line keywords, as a list of value lines). */
 export function valueWords(key: string, v: Exclude<SshdValue, null>): string[][] {
   const k = key.toLowerCase();
+  const scalar = (x: unknown): boolean => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+  if (!scalar(v) && !(Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number'))) {
+    throw new InputError(`sshd_config: ${key} must be a string, number, boolean, list or null`);
+  }
   const words = (s: string | number | boolean): string[] => {
     const str = typeof s === 'boolean' ? (s ? 'yes' : 'no') : String(s);
     if (/[\r\n]/.test(str)) throw new InputError(`sshd_config: ${key} value contains a newline`);

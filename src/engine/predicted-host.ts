@@ -32,7 +32,8 @@ export class PredictedState {
           const prev = this.paths.get(c.target);
           let content: Buffer | undefined;
           if (typeof c.data?.content === 'string') content = Buffer.from(c.data.content, 'base64');
-          else if (!c.sensitive && c.after !== undefined && c.data?.predicted !== false) content = Buffer.from(c.after, 'utf8');
+          // `after` may be sensitive: it is only kept in memory here, never printed.
+          else if (c.after !== undefined && c.data?.predicted !== false) content = Buffer.from(c.after, 'utf8');
           const keep = prev?.type === 'file' ? prev : undefined;
           this.paths.set(c.target, {
             type: 'file',
@@ -45,7 +46,15 @@ export class PredictedState {
         }
         case 'directory':
           if (c.action === 'delete') this.paths.set(c.target, { type: 'absent' });
-          else this.paths.set(c.target, { type: 'directory', ...c.attrs });
+          else {
+            // mkdir -p: missing parents come into being too.
+            for (let p = parentOf(c.target); p && p !== '/'; p = parentOf(p)) {
+              const known = this.paths.get(p);
+              if (known && known.type !== 'absent') break;
+              this.paths.set(p, { type: 'directory' });
+            }
+            this.paths.set(c.target, { type: 'directory', ...c.attrs });
+          }
           break;
         case 'link':
           if (c.action === 'delete') this.paths.set(c.target, { type: 'absent' });

@@ -109,8 +109,14 @@ async function runItem(task: Task, mod: AnyModule, host: Host, scope: Scope, env
   if (sensitive) for (const c of changes) c.sensitive = true;
 
   if (check) {
-    if (mod.checkMode === 'skip-run' && changes.some((c) => c.action === 'run')) {
-      return { status: 'skipped', changes, result: resultFrom(undefined, changes, 'skipped'), msg: 'not run in check mode', item, durationMs: Date.now() - t0 };
+    if (mod.readOnly) {
+      const applied = await mod.apply(planHost as never, [], args as never, ctx);
+      return { status: 'ok', changes, result: resultFrom(applied, changes, 'ok'), msg: applied?.msg, item, durationMs: Date.now() - t0 };
+    }
+    if (mod.checkMode === 'skip-run' && changes.some((c) => c.action === 'run' && c.data?.decided !== true)) {
+      // A command declared `changed_when: false` never changes anything: nothing to list.
+      const listed = task.changedWhen === false || task.changedWhen === 'false' ? [] : changes;
+      return { status: 'skipped', changes: listed, result: resultFrom(undefined, listed, 'skipped'), msg: 'not run in check mode', item, durationMs: Date.now() - t0 };
     }
     state.predicted.record(changes);
     const status: HostStatus = changes.length > 0 ? 'changed' : 'ok';
@@ -122,7 +128,7 @@ async function runItem(task: Task, mod: AnyModule, host: Host, scope: Scope, env
     applied = await mod.apply(host as never, changes, args as never, ctx);
     host.invalidate();
     status = 'changed';
-  } else if (mod.name === 'setup' || mod.name === 'stat' || mod.name === 'debug') {
+  } else if (mod.readOnly) {
     // Read-only modules produce their result through apply() with no change.
     applied = await mod.apply(host as never, [], args as never, ctx);
   }
@@ -142,7 +148,7 @@ function judge(task: Task, outcome: ItemOutcome, scope: Scope): ItemOutcome {
   let o = outcome;
   if (task.changedWhen !== undefined && o.status !== 'failed') {
     const changed = evaluateCondition(task.changedWhen, ctx, { origin: task.location });
-    o = { ...o, status: changed ? 'changed' : 'ok' };
+    o = { ...o, status: changed ? 'changed' : 'ok', changes: changed ? o.changes : [] };
     o.result = { ...o.result, changed };
   }
   if (task.failedWhen !== undefined) {

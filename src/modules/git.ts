@@ -58,7 +58,7 @@ async function observe(host: Host, args: GitArgs, remote: boolean): Promise<Obse
     { name: 'status', cmd: git(args.dest, 'status', '--porcelain', '--untracked-files=no'), stderr: 'drop' },
   ];
   if (remote && !FULL_SHA.test(version)) {
-    sections.push({ name: 'ls', cmd: ['git', 'ls-remote', '--symref', '--', args.repo, ...(version === 'HEAD' ? ['HEAD'] : ['HEAD', version])] });
+    sections.push({ name: 'ls', cmd: ['git', 'ls-remote', '--symref', '--', args.repo, ...(version === 'HEAD' ? ['HEAD'] : ['HEAD', version, `${version}^{}`])] });
   }
   const r = await host.exec({ script: sectionsScript(sections) });
   const s = parseSections(r.stdout);

@@ -238,10 +238,14 @@ export const iptablesModule: Module<IptablesArgs> = {
   },
 };
 
-/** The detached rollback timer: restores the dump after N seconds unless killed. */
+/**
+ * The detached rollback timer: restores the dump after N seconds unless cancelled first.
+ * Whoever renames the dump file first (the timer or the cancel) wins, so the answer does not
+ * depend on process bookkeeping (a finished timer may linger as a zombie under a non-reaping init).
+ */
 const TIMER = String.raw`f=$(mktemp) || exit 1
 cat > "$f"
-setsid sh -c 'sleep "$1"; iptables-restore -w < "$2"; rm -f "$2"' hostforge-rollback "$1" "$f" </dev/null >/dev/null 2>&1 &
+setsid sh -c 'sleep "$1"; if mv -- "$2" "$2.fired" 2>/dev/null; then iptables-restore -w < "$2.fired"; rm -f -- "$2.fired"; fi' hostforge-rollback "$1" "$f" </dev/null >/dev/null 2>&1 &
 echo "$! $f"`;
 
 async function applyGuarded(host: Host, ctx: ModuleContext, table: string, ops: IptOp[], dump: string, args: IptablesArgs): Promise<void> {
@@ -257,8 +261,11 @@ async function applyGuarded(host: Host, ctx: ModuleContext, table: string, ops: 
   /** Stop the timer; false when it had already fired (the old rules are back). */
   const cancel = async (): Promise<boolean> => {
     if (!timer) return true;
-    const kill = shJoin(['kill', '-TERM', '--', `-${timer.pid}`]);
-    const r = await host.exec({ script: `if ${kill} 2>/dev/null; then echo cancelled; fi; ${shJoin(['rm', '-f', '--', timer.file])}` });
+    const claim = shJoin(['mv', '--', timer.file, `${timer.file}.cancelled`]);
+    const kill = shJoin(['kill', '-s', 'TERM', '--', `-${timer.pid}`]);
+    const r = await host.exec({
+      script: `if ${claim} 2>/dev/null; then echo cancelled; fi; ${shJoin(['rm', '-f', '--', `${timer.file}.cancelled`])}; ${kill} 2>/dev/null; true`,
+    });
     return r.stdout.includes('cancelled');
   };
   const r = await host.exec(['iptables-restore', '-w', '--noflush'], { stdin: restoreInput(table, ops) });

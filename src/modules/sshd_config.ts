@@ -36,19 +36,14 @@ export interface SshdConfigArgs extends SshdArgs {
   service?: string;
 }
 
-const settingValue: Schema = {
-  anyOf: [
-    { type: 'string' },
-    { type: 'number' },
-    { type: 'boolean' },
-    { type: 'null' },
-    { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'number' }] }, minItems: 1 },
-  ],
-};
+/**
+ * Values are checked by the planner (string, number, boolean, list of those, or null): no
+ * `type` here, so the engine's type coercion cannot turn `false` into "false" or 0 into "no".
+ */
 const settingsSchema: Schema = {
   type: 'object',
   propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9]*$' },
-  additionalProperties: settingValue,
+  additionalProperties: {},
 };
 
 export const sshdConfigSchema: Schema = object(

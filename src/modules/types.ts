@@ -164,6 +164,8 @@ export interface Module<A> {
   freeForm?: keyof A & string;
   /** Modules whose effect cannot be known (command/shell) are skipped in check mode unless plan decides. */
   checkMode?: 'full' | 'skip-run';
+  /** Changes nothing; apply(host, []) produces its result (setup, stat, debug...), in check mode too. */
+  readOnly?: boolean;
   /** Read-only: [] means already in state. */
   plan(host: Host, args: A, ctx: ModuleContext): Promise<Change[]>;
   /** Do exactly these changes. */

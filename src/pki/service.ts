@@ -341,16 +341,18 @@ export class Pki implements PkiService {
     const revoked = await this.store.withLock(async () => {
       const index = await this.store.readIndex();
       const wanted = target.trim();
-      const asSerial = /^[0-9a-f:]+$/i.test(wanted) ? wanted.replace(/:/g, '').toLowerCase().replace(/^0+(?=.)/, '') : null;
+      // Serials compare as numbers: "0c8b…", "c8b…" and "0C:8B:…" are the same serial.
+      const num = (hex: string): string => hex.replace(/:/g, '').toLowerCase().replace(/^0+(?=.)/, '');
+      const asSerial = /^[0-9a-f:]+$/i.test(wanted) ? num(wanted) : null;
       const matches = index.certs.filter(
         (c) =>
           !c.revoked &&
-          ((asSerial !== null && c.serial === asSerial) ||
+          ((asSerial !== null && num(c.serial) === asSerial) ||
             c.subject.some((a) => a.type === 'CN' && a.value === wanted) ||
             c.dns.includes(normDns(wanted))),
       );
       if (matches.length === 0) {
-        const already = index.certs.some((c) => c.revoked && (c.serial === asSerial || c.subject.some((a) => a.value === wanted)));
+        const already = index.certs.some((c) => c.revoked && ((asSerial !== null && num(c.serial) === asSerial) || c.subject.some((a) => a.value === wanted)));
         throw new InputError(already ? `${wanted} is already revoked` : `no issued certificate matches "${wanted}" (see hostforge pki list)`);
       }
       const date = this.now().toISOString();

@@ -6,7 +6,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { InputError } from '../errors.js';
 import type { YamlDoc, YamlPath } from '../util/yaml.js';
 
-export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: 'array' });
+// No type coercion: with anyOf [string, integer] ajv would turn the YAML number 0644 (420) into "420".
+export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
 /** A second instance that never mutates data: used at load time on raw (templated) args. */
 export const ajvCheck = new Ajv({ allErrors: true, strict: false, useDefaults: false, coerceTypes: false });
 

@@ -5,7 +5,7 @@
  * an inventory IP change re-issues one host's cert, a revocation reaches every host's CRL.
  */
 import test from 'ava';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -47,6 +47,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   if (!skip) await stopLab(LAB);
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 test.serial('check run lists exactly what the real run does; second run changes nothing', async (t) => {

@@ -1,12 +1,12 @@
 /**
  * File modes as users write them.
  *
- * The rule for YAML numbers: js-yaml 4 reads YAML 1.2, where `mode: 0755` is the
- * DECIMAL integer 755 (not 493). So a number's decimal digits are read as octal digits,
- * exactly as people write modes: 755 → "0755", 644 → "0644", 1777 → "1777".
- * A number with an 8 or 9 in it (such as 493, what `0o755` parses to) is rejected with a
- * hint to quote the mode. Strings: "0755", "755", "01777", "0o755" (octal), or a
- * symbolic mode such as "u=rw,g=r,o=" or "u+x,go-w" (applied to the current mode).
+ * The rule for YAML numbers is Ansible's: hostforge reads YAML 1.1 like Ansible does, so
+ * `mode: 0755` is the octal number 0o755 (493) and is the mode itself. `mode: 755` (no
+ * leading zero) is the decimal 755 = 0o1363, as in Ansible; a number above 0o7777 is
+ * refused. Quoting modes avoids the trap. Strings: "0755", "755", "01777", "0o755"
+ * (octal), or a symbolic mode such as "u=rw,g=r,o=" or "u+x,go-w" (applied to the
+ * current mode).
  */
 import { InputError } from '../../errors.js';
 
@@ -14,14 +14,10 @@ export type ModeSpec = { octal: string } | { symbolic: string };
 
 export function parseMode(input: string | number): ModeSpec {
   if (typeof input === 'number') {
-    if (!Number.isInteger(input) || input < 0) throw new InputError(`mode ${input}: not a file mode`);
-    const digits = String(input);
-    if (!/^[0-7]{1,4}$/.test(digits)) {
-      throw new InputError(
-        `mode ${input}: a number is read as octal digits (write 0755 or "0755"); ${input} has a digit that is not octal or is too long`,
-      );
+    if (!Number.isInteger(input) || input < 0 || input > 0o7777) {
+      throw new InputError(`mode ${input}: not a file mode (write it quoted, e.g. "0644", or as YAML octal 0644)`);
     }
-    return { octal: digits.padStart(4, '0') };
+    return { octal: input.toString(8).padStart(4, '0') };
   }
   const s = input.trim();
   const oct = /^(?:0o)?([0-7]{1,5})$/i.exec(s);

@@ -11,7 +11,7 @@ export const bool: Schema = { type: 'boolean' };
 export const int: Schema = { type: 'integer' };
 export const strList: Schema = { type: 'array', items: { type: 'string' } };
 export const strOrList: Schema = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }] };
-/** A mode: "0644", "u=rw,go=r", or a YAML number whose digits are octal (0644 → 644). */
+/** A mode: "0644", "u=rw,go=r", or a YAML 1.1 octal number (0644 = 420 = rw-r--r--). */
 export const mode: Schema = { anyOf: [{ type: 'string', minLength: 1 }, { type: 'integer', minimum: 0 }] };
 /** A user or group: a name or a numeric id. */
 export const id: Schema = { anyOf: [{ type: 'string', minLength: 1 }, { type: 'integer', minimum: 0 }] };

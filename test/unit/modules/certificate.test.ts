@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { certificateModule, planCertificate, type CertificateArgs } from '../../../src/modules/certificate.js';
 import type { Change } from '../../../src/modules/types.js';
 import { makeCa, openssl } from '../pki/helpers/ca.js';
-import { context, LocalHost } from '../pki/helpers/local-host.js';
+import { context, LocalHost, removeTempDirs } from '../pki/helpers/local-host.js';
+
+test.after.always(removeTempDirs);
 
 const DAY = 86_400_000;
 

@@ -10,7 +10,7 @@ test('copy content: create, then no change', async (t) => {
   const { first, second, result } = await runTwice(copyModule, h, { content: 'a=1\n', dest: '/etc/app.conf', mode: '0640', owner: 'root', group: 'www' });
   t.is(first.length, 1);
   t.like(first[0], { action: 'create', kind: 'file', target: '/etc/app.conf', before: '', after: 'a=1\n', attrs: { mode: '0640', owner: 'root', group: 'www' } });
-  t.regex(first[0]!.summary, /create \/etc\/app.conf \(1 lines, mode 0640, owner root:www\)/);
+  t.regex(first[0]!.summary, /create \/etc\/app.conf \(1 line, mode 0640, owner root:www\)/);
   t.deepEqual(second, []);
   t.like(h.node('/etc/app.conf'), { mode: '0640', group: 'www' });
   t.like(result, { dest: '/etc/app.conf' });
@@ -36,7 +36,7 @@ test('copy content: same bytes, other mode → one attributes change, no write',
 test('copy src: looked up on the bastion; dest directory → dest/basename', async (t) => {
   const h = new FakeHost().addDir('/usr/local/bin');
   const { ctx } = fakeContext({ local: { 'tools/hello.sh': '#!/bin/sh\necho hi\n' } });
-  const { first, second } = await runTwice(copyModule, h, { src: 'tools/hello.sh', dest: '/usr/local/bin', mode: 755 }, ctx);
+  const { first, second } = await runTwice(copyModule, h, { src: 'tools/hello.sh', dest: '/usr/local/bin', mode: 0o755 }, ctx);
   t.is(first[0]!.target, '/usr/local/bin/hello.sh');
   t.like(h.node('/usr/local/bin/hello.sh'), { mode: '0755' });
   t.deepEqual(second, []);
@@ -119,4 +119,12 @@ test('template: an undefined variable fails the plan', async (t) => {
   const h = new FakeHost().addDir('/etc');
   const { ctx } = fakeContext({ local: { 't.hbs': '{{ missing }}' } });
   await t.throwsAsync(plan(templateModule, h, { src: 't.hbs', dest: '/etc/t' }, ctx), { message: /missing is not defined/ });
+});
+
+test('copy: an update that also changes attributes says so and passes only those', async (t) => {
+  const h = new FakeHost().addFile('/etc/app.conf', 'a=1\n', { mode: '0644', owner: 'root', group: 'root' });
+  const c = await plan(copyModule, h, { content: 'a=2\n', dest: '/etc/app.conf', mode: '0600', owner: 'root', group: 'www' });
+  t.is(c.length, 1);
+  t.deepEqual(c[0]!.attrs, { mode: '0600', group: 'www' });
+  t.is(c[0]!.summary, 'update /etc/app.conf (1 → 1 lines, mode 0644 → 0600, owner :root → :www)');
 });

@@ -5,7 +5,9 @@ import { crlModule, type CrlArgs } from '../../../src/modules/crl.js';
 import { fixedPassphrase } from '../../../src/pki/passphrase.js';
 import { openPki } from '../../../src/pki/service.js';
 import { makeCa, openssl, PASS } from '../pki/helpers/ca.js';
-import { context, LocalHost } from '../pki/helpers/local-host.js';
+import { context, LocalHost, removeTempDirs } from '../pki/helpers/local-host.js';
+
+test.after.always(removeTempDirs);
 
 test('publish, run twice, then a revocation publishes the new CRL (check mode first)', async (t) => {
   const { pki, dir, root } = await makeCa('crlmod');

@@ -16,7 +16,7 @@ const cases: Case[] = [
   {
     name: 'directory: create with mode and owner',
     setup: () => {},
-    args: { path: '/srv/app/data', state: 'directory', mode: 750, owner: 'www', group: 'www' },
+    args: { path: '/srv/app/data', state: 'directory', mode: 0o750, owner: 'www', group: 'www' },
     changes: [['create', 'directory', 'create directory /srv/app/data']],
     check: (h) => t(h.node('/srv/app/data'), { type: 'directory', mode: '0750', owner: 'www', group: 'www' }),
   },
@@ -206,7 +206,7 @@ test('file: errors', async (t) => {
   await t.throwsAsync(plan(fileModule, h, { path: '/l', state: 'link' }), { message: /needs src/ });
   await t.throwsAsync(plan(fileModule, h, { path: '/l', state: 'link', src: '/nothing' }), { message: /use force=true/ });
   await t.throwsAsync(plan(fileModule, h, { path: '/f', state: 'link', src: '/d' }), { message: /refusing to convert/ });
-  await t.throwsAsync(plan(fileModule, h, { path: '/d', mode: 493 }), { message: /octal digits/ });
+  await t.throwsAsync(plan(fileModule, h, { path: '/d', mode: 0o17777 }), { message: /not a file mode/ });
   await t.throwsAsync(plan(fileModule, h, { path: '/', state: 'absent' }), { message: /refusing/ });
 });
 

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { base58, keypairModule, publicKeyBase58, type KeypairArgs } from '../../../src/modules/keypair.js';
 import { openPki } from '../../../src/pki/service.js';
 import { makeCa, openssl } from '../pki/helpers/ca.js';
-import { context, LocalHost } from '../pki/helpers/local-host.js';
+import { context, LocalHost, removeTempDirs } from '../pki/helpers/local-host.js';
+
+test.after.always(removeTempDirs);
 
 test('base58 (Bitcoin alphabet, leading zeros as 1)', (t) => {
   t.is(base58(Buffer.from('Hello World!')), '2NEpo7TZRRrLZSi2U');

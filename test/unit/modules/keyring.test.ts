@@ -5,7 +5,9 @@ import { keypairModule } from '../../../src/modules/keypair.js';
 import { keyringModule, renderKeyring, type KeyringArgs } from '../../../src/modules/keyring.js';
 import { openPki } from '../../../src/pki/service.js';
 import { makeCa } from '../pki/helpers/ca.js';
-import { context, LocalHost } from '../pki/helpers/local-host.js';
+import { context, LocalHost, removeTempDirs } from '../pki/helpers/local-host.js';
+
+test.after.always(removeTempDirs);
 
 const groups = { pki_nodes: ['node1', 'node2', 'node3'], all: ['node1', 'node2', 'node3', 'bastion'] };
 

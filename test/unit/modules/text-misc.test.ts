@@ -55,9 +55,9 @@ test('line splitting keeps endings', (t) => {
 });
 
 const modes: [string | number, string][] = [
-  [755, '0755'],
-  [644, '0644'],
-  [1777, '1777'],
+  [0o755, '0755'],
+  [0o644, '0644'],
+  [0o1777, '1777'],
   [0, '0000'],
   ['0755', '0755'],
   ['755', '0755'],
@@ -70,9 +70,12 @@ for (const [input, expected] of modes) {
     t.deepEqual(parseMode(input), { octal: expected });
   });
 }
-test('parseMode: numbers with non-octal digits are rejected with a hint', (t) => {
-  t.throws(() => parseMode(493), { message: /read as octal digits/ });
-  t.throws(() => parseMode(12345), { message: /read as octal digits/ });
+test('parseMode: a YAML number is the mode value (YAML 1.1 0644 = 420); beyond 0o7777 is refused', (t) => {
+  t.deepEqual(parseMode(0o644), { octal: '0644' });
+  t.deepEqual(parseMode(0o1777), { octal: '1777' });
+  t.deepEqual(parseMode(0o755), { octal: '0755' });
+  t.throws(() => parseMode(0o10000), { message: /not a file mode/ });
+  t.throws(() => parseMode(-1), { message: /not a file mode/ });
   t.throws(() => parseMode('rwxr-xr-x'), { message: /expected an octal mode/ });
   t.throws(() => parseMode('99'), { message: /expected an octal mode/ });
 });

@@ -9,6 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { makeCa, openssl, PASS } from './helpers/ca.js';
+import { removeTempDirs } from './helpers/local-host.js';
+
+test.after.always(removeTempDirs);
 
 test('50 concurrent signings: total time and longest event-loop stall', async (t) => {
   const { pki, dir, root } = await makeCa('bench');

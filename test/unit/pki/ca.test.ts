@@ -5,6 +5,9 @@ import { HostforgeError } from '../../../src/errors.js';
 import { fixedPassphrase, passphraseSource } from '../../../src/pki/passphrase.js';
 import { initPki, openPki } from '../../../src/pki/service.js';
 import { makeCa, openssl, PASS } from './helpers/ca.js';
+import { removeTempDirs } from './helpers/local-host.js';
+
+test.after.always(removeTempDirs);
 
 test('init: layout, modes, encrypted key readable by openssl with the passphrase only', async (t) => {
   const { dir } = await makeCa('init');

@@ -6,7 +6,9 @@ import { Command } from 'commander';
 import { registerPkiCommands } from '../../../src/cli/pki.js';
 import { HostforgeError, InputError } from '../../../src/errors.js';
 import { openssl } from './helpers/ca.js';
-import { tempDir } from './helpers/local-host.js';
+import { tempDir, removeTempDirs } from './helpers/local-host.js';
+
+test.after.always(removeTempDirs);
 
 const PASS = 'cli passphrase 123';
 

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { fixedPassphrase } from '../../../src/pki/passphrase.js';
 import { openPki } from '../../../src/pki/service.js';
 import { makeCa, openssl, PASS } from './helpers/ca.js';
+import { removeTempDirs } from './helpers/local-host.js';
+
+test.after.always(removeTempDirs);
 
 async function issue(pki: Awaited<ReturnType<typeof makeCa>>['pki'], root: string, cn: string): Promise<{ serial: string; path: string }> {
   const r = await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(root, `${cn}.key`), '-subj', `/CN=${cn}`, '-out', join(root, `${cn}.csr`)]);
@@ -64,6 +67,9 @@ test('revoke by name revokes every valid cert of that name; unknown and already 
   const colons = other.serial.toUpperCase().match(/../g)!.join(':');
   t.deepEqual((await pki.revoke(colons)).map((c) => c.serial), [other.serial]);
   t.is((await pki.crlState()).number, 3);
+  // Serials compare as numbers: leading zeros (and a leading zero nibble) do not matter.
+  const fourth = await issue(pki, root, 'node5');
+  t.deepEqual((await pki.revoke(`000${fourth.serial}`)).map((c) => c.serial), [fourth.serial]);
 });
 
 test('crlState: stale when behind the index, missing, or inside the last third of its life; refreshCrl regenerates once', async (t) => {

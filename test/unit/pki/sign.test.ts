@@ -3,6 +3,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostforgeError } from '../../../src/errors.js';
 import { makeCa, openssl } from './helpers/ca.js';
+import { removeTempDirs } from './helpers/local-host.js';
+
+test.after.always(removeTempDirs);
 
 async function csr(root: string, name: string, keyArgs: string[], subj: string, extra: string[] = []): Promise<string> {
   const r = await openssl(['req', ...keyArgs, '-nodes', '-keyout', join(root, `${name}.key`), '-subj', subj, ...extra, '-out', join(root, `${name}.csr`)]);

@@ -26,6 +26,7 @@ export function openssl(args: string[], opts: { cwd?: string; stdin?: string } =
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
       resolve({ code, stdout, stderr });
     });
+    child.stdin?.on('error', () => undefined); // EPIPE when openssl exits before reading
     child.stdin?.end(opts.stdin ?? '');
   });
 }

@@ -106,6 +106,17 @@ export function context(pki: PkiService, opts: { vars?: Vars; groups?: Record<st
   };
 }
 
+const created = new Set<string>();
+
+/** A fresh directory under the system temp dir; removeTempDirs() deletes every one made. */
 export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `hf-${prefix}-`));
+  const dir = await mkdtemp(join(tmpdir(), `hf-${prefix}-`));
+  created.add(dir);
+  return dir;
+}
+
+/** For test.after.always: test CAs and keys do not outlive the test file. */
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all([...created].map((d) => rm(d, { recursive: true, force: true })));
+  created.clear();
 }
