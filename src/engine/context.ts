@@ -12,7 +12,7 @@
  */
 import type { Facts, Vars } from '../modules/types.js';
 import type { RoleRef, Task } from '../playbook/types.js';
-import { createScope, markSecrets, mergeLayers, type Scope } from '../vars/scope.js';
+import { createScope, mergeLayers, type Scope } from '../vars/scope.js';
 import type { PredictedState } from './predicted-host.js';
 
 /** What the engine needs from an inventory. */
@@ -98,7 +98,7 @@ export function buildScope(input: ScopeInput): Scope {
     Object.defineProperty(hostvars, h, {
       enumerable: true,
       configurable: true,
-      get: () => createScope(markSecrets(hostOnlyVars(inv, states.get(h), h)), run.revealed).context,
+      get: () => createScope(hostOnlyVars(inv, states.get(h), h), run.revealed).context,
     });
   }
   const magic: Vars = {
@@ -126,5 +126,5 @@ export function buildScope(input: ScopeInput): Scope {
     run.extraVars,
     magic,
   ];
-  return createScope(markSecrets(mergeLayers(layers)), run.revealed);
+  return createScope(mergeLayers(layers), new Set());
 }

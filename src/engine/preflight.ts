@@ -26,7 +26,7 @@ function unknownValue(): unknown {
     get: (_t, k) => (k === Symbol.toPrimitive || k === 'toString' ? () => '' : k === Symbol.iterator ? [][Symbol.iterator] : typeof k === 'symbol' ? undefined : p),
     has: () => true,
     ownKeys: () => ['prototype'],
-    getOwnPropertyDescriptor: (t, k) => Reflect.getOwnPropertyDescriptor(t, k),
+    getOwnPropertyDescriptor: (t, k) => Reflect.getOwnPropertyDescriptor(t, k) ?? { value: p, configurable: true, enumerable: false, writable: true },
   });
   return p;
 }

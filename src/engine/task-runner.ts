@@ -12,7 +12,7 @@ import { ajvToInputError, validator } from '../playbook/schema.js';
 import type { Task } from '../playbook/types.js';
 import type { PkiService } from '../pki/types.js';
 import { evaluate, evaluateCondition, render } from '../template/render.js';
-import { renderDeep, toPlain, type Scope } from '../vars/scope.js';
+import { collectSecrets, renderDeep, toPlain, type Scope } from '../vars/scope.js';
 import { buildScope, hostOnlyVars, groupsMap, type HostRunState, type InventoryView, type RunVars } from './context.js';
 import type { ConnectionPool } from './connections.js';
 import type { HostStatus, Reporter, TaskResultEvent } from './events.js';
@@ -105,8 +105,11 @@ async function runItem(task: Task, mod: AnyModule, host: Host, scope: Scope, env
   const check = env.run.check && task.checkMode !== false;
   const planHost: Host = check ? new PredictedHost(host, state.predicted) : new PlanningGuard(host);
   const changes = await mod.plan(planHost as never, args as never, ctx);
-  const sensitive = task.noLog || scope.revealed.size > 0;
-  if (sensitive) for (const c of changes) c.sensitive = true;
+  const secrets = [...collectSecrets(scope)].filter((s) => s.length >= 4);
+  for (const c of changes) {
+    const text = `${c.summary}\n${c.before ?? ''}\n${c.after ?? ''}`;
+    if (task.noLog || secrets.some((s) => text.includes(s))) c.sensitive = true;
+  }
 
   if (check) {
     if (mod.readOnly) {

@@ -1,6 +1,6 @@
 /**
  * git: a working copy of `repo` at `version` (branch, tag, commit or HEAD) in `dest`.
- * plan is ONE exec: HEAD, local modifications and origin of dest, plus `git ls-remote`
+ * plan is ONE exec: HEAD and local modifications of dest, plus `git ls-remote`
  * for the remote commit. It reports a change only when HEAD would move (or dest is new).
  * apply clones or fetches, checks the commit out (a branch as a local branch at that
  * commit, a tag or commit detached) and checks that HEAD is where the plan said.

@@ -32,7 +32,9 @@ import {
 import { parseSections, sectionsScript, type Section } from '../edit/script.js';
 import { bool, int, nonEmpty, object, oneOfValues, str, type Schema } from './support/schema.js';
 
-export interface IptablesArgs extends ChainArgs {
+export interface IptablesArgs extends Omit<ChainArgs, 'rules'> {
+  /** Rule specs; a string holds one rule per line (blank lines and # comments skipped), for templates with loops. */
+  rules?: RuleSpec[] | string;
   table?: 'filter' | 'nat' | 'mangle' | 'raw' | 'security';
   persist?: boolean;
   /** Default /etc/iptables/rules.v4. */
@@ -62,7 +64,7 @@ export const iptablesSchema: Schema = object(
   {
     table: oneOfValues('filter', 'nat', 'mangle', 'raw', 'security'),
     chain: { ...nonEmpty, pattern: '^[A-Za-z0-9_.-]{1,28}$' },
-    rules: { type: 'array', items: { anyOf: [{ type: 'string', minLength: 1 }, ruleObject] } },
+    rules: { anyOf: [{ type: 'string' }, { type: 'array', items: { anyOf: [{ type: 'string', minLength: 1 }, ruleObject] } }] },
     policy: oneOfValues('ACCEPT', 'DROP'),
     exclusive: bool,
     state: oneOfValues('present', 'absent'),
@@ -89,10 +91,24 @@ function ipt(table: string, ...rest: string[]): string[] {
   return ['iptables', '-w', '-t', table, ...rest];
 }
 
+/** The declared rules as a list (a string holds one rule per line). */
+export function ruleList(rules: IptablesArgs['rules']): RuleSpec[] {
+  if (rules === undefined) return [];
+  if (typeof rules !== 'string') return rules;
+  return rules
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+function chainArgs(args: IptablesArgs): ChainArgs {
+  return { ...args, rules: ruleList(args.rules) };
+}
+
 /** Read the chain (and what persisting needs) in one exec and compute the operations. */
 async function observe(host: Host, args: IptablesArgs, opts: { persist: boolean; dump: boolean }): Promise<Observed> {
   const table = args.table ?? 'filter';
-  const declared: string[][] = (args.rules ?? []).map((r: RuleSpec) => ruleWords(r));
+  const declared: string[][] = ruleList(args.rules).map((r: RuleSpec) => ruleWords(r));
   const sections: Section[] = [
     { name: 'list', cmd: ipt(table, '-S', args.chain), stderr: 'drop' },
     ...declared.map((w, i) => ({ name: `c${i}`, cmd: ipt(table, '-C', args.chain, ...w) })),
@@ -116,7 +132,7 @@ async function observe(host: Host, args: IptablesArgs, opts: { persist: boolean;
     return c.rc === 0 ? true : c.rc === 1 ? false : null;
   });
   const listing = exists ? list.out : '';
-  const ops = planChain({ exists, listing: parseChainListing(listing, args.chain), checks }, args);
+  const ops = planChain({ exists, listing: parseChainListing(listing, args.chain), checks }, chainArgs(args));
   const out: Observed = { ops, listing };
   if (opts.persist) {
     const save = s.get('save');

@@ -3,6 +3,7 @@
  * duplicated (see edit/pam.ts). A missing anchor fails the task instead of guessing.
  */
 import { posix } from 'node:path';
+import { TaskError, errorMessage } from '../errors.js';
 import type { ApplyResult, Change, Module } from './types.js';
 import { editPam, type PamArgs as EditArgs } from '../edit/pam.js';
 import { applyFileChanges } from './support/apply-files.js';
@@ -15,6 +16,11 @@ export interface PamArgs extends EditArgs {
   /** Or a full path. */
   path?: string;
   backup?: boolean;
+  /**
+   * After the edit, prove that a NEW SSH login still works (for the stack sshd uses);
+   * when it does not, the previous file is restored and the task fails. Default false.
+   */
+  lockout_guard?: boolean;
 }
 
 export const pamSchema: Schema = object(
@@ -30,6 +36,7 @@ export const pamSchema: Schema = object(
     state: oneOfValues('present', 'absent'),
     match: oneOfValues('line', 'module'),
     backup: bool,
+    lockout_guard: bool,
   },
   ['type', 'control', 'module'],
   { allOf: [{ oneOf: [has('service'), has('path')] }, exclusive('after', 'before')] },
@@ -51,8 +58,19 @@ export const pamModule: Module<PamArgs> = {
       return { text: r.text, changed: r.changes.length > 0, msg: r.changes.join('; ') };
     });
   },
-  async apply(host, changes, args): Promise<ApplyResult> {
+  async apply(host, changes, args, ctx): Promise<ApplyResult> {
+    const file = changes.find((c) => c.kind === 'file');
+    const previous = args.lockout_guard && file ? await host.read(file.target) : null;
     const r = await applyFileChanges(host, changes);
+    if (args.lockout_guard && file && previous !== null) {
+      try {
+        await ctx.probeLogin();
+      } catch (err) {
+        await host.write(file.target, previous);
+        host.invalidate(file.target);
+        throw new TaskError(`lockout guard: a new SSH login failed after editing ${file.target} (${errorMessage(err)}); the previous file was restored`, { cause: err });
+      }
+    }
     const note = changes.find((c) => c.kind === 'file')?.data?.note;
     return {
       path: pamPath(args),

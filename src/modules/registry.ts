@@ -20,6 +20,12 @@ import { setupModule } from './setup.js';
 import { shellModule } from './shell.js';
 import { statModule } from './stat.js';
 import { templateModule } from './template.js';
+import { certificateModule } from './certificate.js';
+import { crlModule } from './crl.js';
+import { keypairModule } from './keypair.js';
+import { keyringModule } from './keyring.js';
+import { etcdMemberModule } from './etcd_member.js';
+import { etcdAuthModule } from './etcd_auth.js';
 
 /** Erase a module's argument type for the registry (arguments are schema-checked). */
 export function erase<A>(m: Module<A>): AnyModule {
@@ -47,7 +53,7 @@ const CORE: AnyModule[] = [
 
 // ---- LEAD: add the other modules here (user, authorized_key, git, kernel_cmdline, ----
 // ---- fstab, sshd_config, nsswitch, pam, iptables, certificate, crl, keyring, ...) ----
-const EXTRA: AnyModule[] = [];
+const EXTRA: AnyModule[] = [certificateModule, crlModule, keypairModule, keyringModule, etcdMemberModule, etcdAuthModule].map((m) => erase(m as Module<never>));
 // ------------------------------------------------------------------------------------
 
 const ALIASES: Record<string, string> = {

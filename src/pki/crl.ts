@@ -3,7 +3,7 @@
  * @peculiar/x509's (WebCrypto from node:crypto); reading is our DER walker, sync.
  */
 import { webcrypto, type KeyObject } from 'node:crypto';
-import './reflect.js';
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { decodeTime, derToOid, int, toDer } from './asn1.js';
 import { children, derToPem, parseDer, pemToDer, type Tlv } from './der.js';

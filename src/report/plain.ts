@@ -18,7 +18,8 @@ export function formatResult(e: TaskResultEvent, opts: { diff: boolean; verbose:
   const status = e.ignored ? 'failed (ignored)' : e.status === 'changed' && e.checkMode ? 'changed (check)' : e.status;
   const n = e.changes.length;
   const tail = e.status === 'changed' || (e.status === 'skipped' && n > 0) ? ` ${n} change${n === 1 ? '' : 's'}` : '';
-  lines.push(`${status}: [${e.host}]${item}${tail}${e.msg && e.status !== 'failed' && e.status !== 'unreachable' ? ` (${e.msg})` : ''}`);
+  const note = e.msg && (e.status === 'ok' || e.status === 'skipped') && n === 0 ? ` (${e.msg})` : '';
+  lines.push(`${status}: [${e.host}]${item}${tail}${note}`);
   if (e.noLog && e.changes.length > 0) {
     lines.push('  (details hidden: no_log)');
   } else {

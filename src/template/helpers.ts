@@ -90,15 +90,24 @@ export const helpers: Record<string, HelperDelegate> = {
     const lines = String(values[0] ?? '').split('\n');
     return lines.map((l, i) => ((i > 0 || first) && l !== '' ? pad + l : l)).join('\n');
   },
-  /** {{hostvar "node1" "ip"}}: a variable of another host. */
+  /** {{hostvar "node1" "ip"}}: a variable of another host; default=X when it has none. */
   hostvar(...args: Args) {
     const { values, options } = params(args);
     const hv = rootOf(options).hostvars as Record<string, Record<string, unknown>> | undefined;
     const host = String(values[0]);
     if (!hv || !(host in hv)) throw new Error(`hostvar: unknown host "${host}"`);
     const v = lookupPath(hv[host], String(values[1]));
+    const hash = options.hash as { default?: unknown };
+    if (v === undefined && 'default' in hash) return hash.default;
     if (v === undefined) throw new Error(`hostvar: "${String(values[1])}" is not defined for host "${host}"`);
     return v;
+  },
+  /** {{format list "https://%s:2379"}}: printf-style %s for one value or each item of a list. */
+  format(...args: Args) {
+    const { values } = params(args);
+    const fmt = String(values[1] ?? '%s');
+    const one = (x: unknown): string => fmt.split('%s').join(String(x));
+    return Array.isArray(values[0]) ? values[0].map(one) : one(values[0]);
   },
   /** {{group "etcd"}}: the hosts of a group (a list), [] when the group is empty or unknown. */
   group(...args: Args) {

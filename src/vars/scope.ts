@@ -8,21 +8,18 @@
 import { InputError, type SourceLocation } from '../errors.js';
 import type { Vars } from '../modules/types.js';
 import { evaluate, hasTemplate } from '../template/render.js';
-import { isSecret, Secret } from '../util/secret.js';
+import { isSecret } from '../util/secret.js';
 
-/** Names that hold secrets by convention: their values print as *** unless revealed. */
-export const SECRET_NAME = /(password|passphrase|passwd|secret|token|_pass)$/i;
+/**
+ * Names that hold secrets by convention (etcd_root_password, api_token, ...). Their values
+ * render normally in templates, but every output (report, JSON, diff) shows them as ***
+ * and a change whose content holds one is marked sensitive.
+ */
+export const SECRET_NAME = /(password|passphrase|passwd|secret|_token|_pass)$/i;
 
 export function mergeLayers(layers: readonly (Vars | undefined)[]): Vars {
   const out: Vars = {};
   for (const layer of layers) if (layer) Object.assign(out, layer);
-  return out;
-}
-
-/** Wrap string values of secret-looking names in Secret (top level only). */
-export function markSecrets(vars: Vars): Vars {
-  const out: Vars = {};
-  for (const [k, v] of Object.entries(vars)) out[k] = typeof v === 'string' && SECRET_NAME.test(k) && !hasTemplate(v) ? new Secret(v) : v;
   return out;
 }
 
@@ -38,8 +35,23 @@ const scopeContexts = new WeakSet<object>();
 export interface Scope {
   /** The object to hand to Handlebars. */
   readonly context: Record<string, unknown>;
-  /** Secrets revealed while rendering through this scope. */
+  /** Secret values met while rendering through this scope (for redaction). */
   readonly revealed: Set<string>;
+}
+
+/** Add the (rendered) values of secret-named variables to scope.revealed. */
+export function collectSecrets(scope: Scope): Set<string> {
+  for (const name of Object.keys(scope.context)) {
+    if (!SECRET_NAME.test(name)) continue;
+    try {
+      const v = scope.context[name];
+      if (typeof v === 'string' && v.length > 0) scope.revealed.add(v);
+      else if (isSecret(v)) scope.revealed.add(v.reveal());
+    } catch {
+      /* an undefined variable inside: the task that uses it reports it */
+    }
+  }
+  return scope.revealed;
 }
 
 export function createScope(vars: Vars, revealed: Set<string> = new Set()): Scope {

@@ -43,6 +43,7 @@ function sh(cwd: string, ...argv: string[]): string {
   return execFileSync(argv[0] as string, argv.slice(1), {
     cwd,
     encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' },
   }).trim();
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TaskError } from '../../../src/errors.js';
-import { iptablesModule, type IptablesArgs } from '../../../src/modules/iptables.js';
+import { iptablesModule, ruleList, type IptablesArgs } from '../../../src/modules/iptables.js';
 import { validator } from '../../../src/playbook/schema.js';
 import { fakeContext } from '../../helpers/fake-host.js';
 import { canNetns, NetnsHost } from '../edit/local-hosts.js';
@@ -64,9 +64,15 @@ async function listing(h: NetnsHost, chain: string): Promise<string> {
   return (await h.exec(['iptables', '-w', '-S', chain])).stdout;
 }
 
+test('iptables: a rules string is one rule per line', (t) => {
+  t.deepEqual(ruleList('\n  -p udp --dport 999 -j DROP\n# peers\n\n-j RETURN\n'), ['-p udp --dport 999 -j DROP', '-j RETURN']);
+  t.deepEqual(ruleList(['-j ACCEPT']), ['-j ACCEPT']);
+});
+
 test('iptables: schema', (t) => {
   const v = validator(iptablesModule.args as object, false);
   t.true(v({ chain: 'INPUT', rules: ['-p tcp --dport 22 -j ACCEPT', { protocol: 'udp', dport: 999, jump: 'DROP' }], policy: 'ACCEPT' }));
+  t.true(v({ chain: 'UWSGI', rules: '-p udp --dport 999 -j DROP\n\n# comment\n-p udp --dport 2100 -j DROP\n' }));
   t.false(v({ rules: [] }));
   t.false(v({ chain: 'INPUT', rules: [{ proto: 'udp' }] }));
   t.false(v({ chain: 'IN PUT' }));

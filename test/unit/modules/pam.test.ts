@@ -2,7 +2,7 @@ import test from 'ava';
 import { TaskError } from '../../../src/errors.js';
 import { pamModule } from '../../../src/modules/pam.js';
 import { validator } from '../../../src/playbook/schema.js';
-import { FakeHost } from '../../helpers/fake-host.js';
+import { FakeHost, fakeContext } from '../../helpers/fake-host.js';
 import { plan, runTwice } from '../../helpers/module-run.js';
 import { DEBIAN12_PAM_SSHD } from '../edit/fixtures.js';
 
@@ -38,4 +38,19 @@ test('pam: missing file or anchor fails; absent on a missing file is fine', asyn
     message: /no rule matching/,
   });
   t.deepEqual(await plan(pamModule, host, { service: 'sshd', type: 'session', control: 'required', module: 'x.so', state: 'absent' }), []);
+});
+
+test('pam: lockout guard restores the file when a new login fails', async (t) => {
+  const host = new FakeHost({ files: { '/etc/pam.d/sshd': DEBIAN12_PAM_SSHD } });
+  const args = { service: 'sshd', type: 'session', control: 'required', module: 'pam_unbit.so', after: ANCHOR, lockout_guard: true };
+  const f = fakeContext();
+  const failing = { ...f.ctx, probeLogin: async () => Promise.reject(new Error('session failed')) };
+  const changes = await plan(pamModule, host, args, failing);
+  await t.throwsAsync(pamModule.apply(host, changes, args, failing), { instanceOf: TaskError, message: /^lockout guard: .*restored/ });
+  t.is(host.text('/etc/pam.d/sshd'), DEBIAN12_PAM_SSHD);
+  let probed = 0;
+  const fine = { ...f.ctx, probeLogin: async () => void probed++ };
+  const { second } = await runTwice(pamModule, host, args, fine);
+  t.deepEqual(second, []);
+  t.is(probed, 1);
 });

@@ -1,0 +1,229 @@
+/**
+ * The uwsgi.it node role on three lab hosts, and the structured modules' safety nets:
+ * check mode lists what apply changes, a second run changes nothing, the hosts end in the
+ * runbook's state, a setting sshd -t rejects leaves sshd_config byte for byte, and a
+ * setting or a firewall rule that would lock the run out is rolled back by itself.
+ *
+ * Runs the engine in-process: the structured modules are registered here when the
+ * registry does not list them yet.
+ */
+import test from 'ava';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runPlaybook } from '../../src/engine/run.js';
+import type { RunEvent, TaskResultEvent } from '../../src/engine/events.js';
+import { openInventory } from '../../src/cli/options.js';
+import { loadPlaybook } from '../../src/playbook/load.js';
+import { erase, getModule, registerModule } from '../../src/modules/registry.js';
+import type { Module, Vars } from '../../src/modules/types.js';
+import { authorizedKeyModule } from '../../src/modules/authorized_key.js';
+import { fstabModule } from '../../src/modules/fstab.js';
+import { gitModule } from '../../src/modules/git.js';
+import { iptablesModule } from '../../src/modules/iptables.js';
+import { kernelCmdlineModule } from '../../src/modules/kernel_cmdline.js';
+import { nsswitchModule } from '../../src/modules/nsswitch.js';
+import { pamModule } from '../../src/modules/pam.js';
+import { sshdConfigModule } from '../../src/modules/sshd_config.js';
+import { userModule } from '../../src/modules/user.js';
+import { shQuote } from '../../src/util/quote.js';
+import { REPO } from '../helpers/cli.js';
+import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
+
+for (const m of [authorizedKeyModule, fstabModule, gitModule, iptablesModule, kernelCmdlineModule, nsswitchModule, pamModule, sshdConfigModule, userModule]) {
+  if (!getModule(m.name)) registerModule(erase(m as Module<never>));
+}
+
+const LAB = 'uwsgi';
+let lab: LabInfo;
+let skip: string | undefined;
+let dir: string;
+
+const UBUNTU_GRUB = 'GRUB_DEFAULT=0\nGRUB_TIMEOUT=10\nGRUB_CMDLINE_LINUX_DEFAULT="nomodeset"\nGRUB_CMDLINE_LINUX=""\n';
+const FSTAB = '# /etc/fstab\n/dev/md/2 / ext4 defaults 0 0\n/dev/md/1 none swap sw 0 0\n';
+/** What `make install` of pam-unbit would leave: a session module (a stub that says yes). */
+const PAM_STUB = 'int pam_sm_open_session(void *h, int f, int c, const char **v) { return 0; }\nint pam_sm_close_session(void *h, int f, int c, const char **v) { return 0; }\n';
+
+const LAB_VARS: Vars = {
+  uwsgi_node_install_packages: false,
+  uwsgi_node_build_unbit: false,
+  uwsgi_node_install_uwsgi_it: false,
+  uwsgi_node_legion_ports: [2100],
+};
+
+interface Outcome {
+  exitCode: number;
+  results: TaskResultEvent[];
+  recap: Record<string, { changed: number; failed: number; ok: number }>;
+}
+
+async function run(playbook: string, opts: { check?: boolean; vars?: Vars; limit?: string } = {}): Promise<Outcome> {
+  const events: RunEvent[] = [];
+  const pb = await loadPlaybook(playbook);
+  const inventory = await openInventory([lab.inventoryPath, join(dir, 'groups.yaml')], [pb.dir]);
+  const summary = await runPlaybook({
+    playbook: pb,
+    inventory,
+    check: opts.check === true,
+    forks: 10,
+    tags: [],
+    skipTags: [],
+    extraVars: { ...LAB_VARS, ...(opts.vars ?? {}) },
+    acceptNewHostKeys: false,
+    reporter: { emit: (e) => void events.push(e), close: async () => undefined },
+    pki: () => Promise.reject(new Error('no PKI here')),
+    ...(opts.limit ? { limit: opts.limit } : {}),
+  });
+  return {
+    exitCode: summary.exitCode,
+    results: events.filter((e): e is TaskResultEvent => e.type === 'task_result'),
+    recap: summary.recap,
+  };
+}
+
+function changeKeys(o: Outcome): string[] {
+  return o.results.flatMap((r) => r.changes.map((c) => `${r.host} | ${r.task} | ${c.kind}:${c.target}`)).sort();
+}
+
+function failures(o: Outcome): string {
+  return o.results
+    .filter((r) => r.status === 'failed')
+    .map((r) => `${r.host} ${r.task}: ${r.msg ?? ''}`)
+    .join('\n');
+}
+
+async function sh(host: string, cmd: string): Promise<string> {
+  const r = await sshRun(lab, host, cmd);
+  if (r.code !== 0) throw new Error(`${host}: ${cmd}: exit ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function playbookFile(name: string, tasks: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, `- name: ${name}\n  hosts: node1\n  gather_facts: true\n  tasks:\n${tasks}`);
+  return p;
+}
+
+test.before(async () => {
+  skip = await labSkipReason();
+  if (skip) return;
+  lab = await startLab(LAB, 3);
+  dir = mkdtempSync(join(tmpdir(), 'hf-uwsgi-e2e-'));
+  writeFileSync(
+    join(dir, 'groups.yaml'),
+    'all:\n  children:\n    uwsgi_nodes:\n      hosts:\n        node1: {}\n        node2: {}\n        node3: {}\n    legion_routers:\n      hosts:\n        node3: {}\n',
+  );
+  for (const h of lab.hosts) {
+    // An Ubuntu node as the runbook finds it: grub defaults, the root filesystem in fstab,
+    // and pam-unbit's module installed (built by hand, as the runbook's `make` would).
+    await sh(h.name, `printf %s ${shQuote(UBUNTU_GRUB)} > /etc/default/grub && printf %s ${shQuote(FSTAB)} > /etc/fstab`);
+    await sh(h.name, `printf %s ${shQuote(PAM_STUB)} > /tmp/pam_unbit.c && gcc -shared -fPIC -o /lib/x86_64-linux-gnu/security/pam_unbit.so /tmp/pam_unbit.c`);
+  }
+  // Hand-made contradictions the role must find and fix instead of silently overriding:
+  await sh('node2', "mkdir -p /etc/ssh/sshd_config.d && printf 'PasswordAuthentication yes\\n' > /etc/ssh/sshd_config.d/50-cloud-init.conf");
+  await sh('node3', "sed -i '1i ClientAliveInterval 0' /etc/ssh/sshd_config");
+});
+
+test.after.always(async () => {
+  if (!skip) await stopLab(LAB);
+});
+
+const SITE = join(REPO, 'playbooks', 'uwsgi-node.yaml');
+
+test.serial('check lists what apply changes; a second run changes nothing', async (t) => {
+  if (skip) return t.pass(`lab unavailable: ${skip}`);
+  const check = await run(SITE, { check: true });
+  t.is(check.exitCode, 0, failures(check));
+  const planned = changeKeys(check);
+  t.true(planned.length >= 3 * 10, `planned ${planned.length}`);
+  t.is((await sshRun(lab, 'node1', 'test -e /etc/uwsgi/local.ini')).code, 1, 'check mode wrote nothing');
+
+  const apply = await run(SITE);
+  t.is(apply.exitCode, 0, failures(apply));
+  t.deepEqual(changeKeys(apply).filter((k) => !k.includes('| update grub |')), planned);
+
+  const again = await run(SITE);
+  t.is(again.exitCode, 0, failures(again));
+  for (const [h, r] of Object.entries(again.recap)) t.is(r.changed, 0, `${h}: ${changeKeys(again).join('\n')}`);
+  t.deepEqual(changeKeys(await run(SITE, { check: true })), []);
+});
+
+test.serial('the nodes are in the runbook state', async (t) => {
+  if (skip) return t.pass(`lab unavailable: ${skip}`);
+  const ips = Object.fromEntries(lab.hosts.map((h) => [h.name, h.ip]));
+  for (const h of lab.hosts) {
+    const T = await sh(h.name, 'sshd -T');
+    t.regex(T, /^passwordauthentication no$/m);
+    t.regex(T, /^x11forwarding no$/m);
+    t.regex(T, /^clientaliveinterval 30$/m);
+    t.regex(T, /^authorizedkeysfile \.ssh\/authorized_keys \.ssh\/uwsgi_authorized_keys$/m);
+
+    const rules = await sh(h.name, 'iptables -S');
+    for (const peer of lab.hosts.filter((p) => p.name !== h.name)) {
+      t.true(rules.includes(`-A UWSGI -s ${peer.ip}/32 -d ${h.ip}/32 -p udp -m udp --sport 999 --dport 999 -j ACCEPT`), `${h.name} accepts ${peer.name}\n${rules}`);
+      t.true(rules.includes(`-A UWSGI -s ${peer.ip}/32 -d ${h.ip}/32 -p udp -m udp --sport 2100 --dport 2100 -j ACCEPT`));
+    }
+    t.false(rules.includes(`-s ${h.ip}/32 -d ${h.ip}/32`), 'no rule for itself');
+    t.true(rules.includes(`-A UWSGI -d ${h.ip}/32 -p udp -m udp --dport 999 -j DROP`));
+    t.true(rules.includes(`-A UWSGI -s ${ips.node3 as string}/32 -d ${h.ip}/32 -p tcp -m tcp --dport 998 -j ACCEPT`));
+    t.true(rules.includes(`-A UWSGI -d ${h.ip}/32 -p tcp -m tcp --dport 998 -j DROP`));
+    t.regex(rules, /^-A INPUT -j UWSGI$/m);
+    t.regex(await sh(h.name, 'cat /etc/iptables/rules.v4'), /-A UWSGI -d \S+ -p tcp -m tcp --dport 998 -j DROP/);
+
+    const grub = await sh(h.name, 'cat /etc/default/grub');
+    t.regex(grub, /^GRUB_CMDLINE_LINUX_DEFAULT="nomodeset elevator=cfq"$/m);
+    t.is(grub.split('elevator=cfq').length, 2, 'elevator=cfq once');
+    const fstab = await sh(h.name, 'cat /etc/fstab');
+    t.regex(fstab, /^\/dev\/md\/2 \/ ext4 defaults,usrjquota=aquota\.user,jqfmt=vfsv1 0 0$/m);
+    t.is(fstab.split('usrjquota=aquota.user').length, 2);
+    t.is(fstab.split('none /sys/fs/cgroup cgroup blkio,cpuacct,cpu,memory,devices 0 0').length, 2);
+    const nss = await sh(h.name, 'cat /etc/nsswitch.conf');
+    for (const db of ['passwd', 'group', 'shadow']) t.is(nss.split('\n').filter((l) => new RegExp(`^${db}:\\s+compat unbit$`).test(l)).length, 1, db);
+    const pam = (await sh(h.name, 'cat /etc/pam.d/sshd')).split('\n');
+    t.is(pam.filter((l) => l.includes('pam_unbit.so')).length, 1);
+    t.is(pam.indexOf('session    required     pam_unbit.so'), pam.indexOf('session    required     pam_env.so user_readenv=1 envfile=/etc/default/locale') + 1);
+    t.is(await sh(h.name, 'cat /etc/uwsgi/local.ini'), `[uwsgi]\npublic_ip = ${h.ip}\napi_domain = example.com\n; additional options\nenv = LANG=en_US.UTF-8\n`);
+    t.is((await sh(h.name, 'stat -c %F /containers /opt/unbit/uwsgi/plugins /var/log/uwsgi')).trim().split('\n').length, 3);
+  }
+  t.is(await sh('node2', 'cat /etc/ssh/sshd_config.d/50-cloud-init.conf'), '#PasswordAuthentication yes\n', 'the drop-in that won is commented out');
+  t.regex(await sh('node3', 'head -n 1 /etc/ssh/sshd_config'), /^ClientAliveInterval 30$/, 'the earlier hand-added line is fixed in place');
+});
+
+test.serial('a setting sshd -t rejects fails and leaves sshd_config byte for byte, sshd running', async (t) => {
+  if (skip) return t.pass(`lab unavailable: ${skip}`);
+  const before = await sh('node1', 'sha256sum /etc/ssh/sshd_config; ls /etc/ssh/sshd_config.d');
+  const pb = playbookFile('bad-sshd.yaml', '    - name: a bad value\n      sshd_config:\n        settings:\n          X11Forwarding: maybe\n');
+  const o = await run(pb);
+  t.is(o.exitCode, 2);
+  t.regex(failures(o), /validation failed for \/etc\/ssh\/sshd_config/);
+  t.is(await sh('node1', 'sha256sum /etc/ssh/sshd_config; ls /etc/ssh/sshd_config.d'), before);
+  t.is((await sshRun(lab, 'node1', 'true')).code, 0, 'a new login works');
+});
+
+test.serial('AllowUsers nobody is rolled back by the lockout guard; the host stays reachable', async (t) => {
+  if (skip) return t.pass(`lab unavailable: ${skip}`);
+  const before = await sh('node1', 'sha256sum /etc/ssh/sshd_config');
+  const pb = playbookFile('lockout-sshd.yaml', '    - name: lock everyone out\n      sshd_config:\n        settings:\n          AllowUsers: nobody\n');
+  const o = await run(pb);
+  t.is(o.exitCode, 2);
+  t.regex(failures(o), /lockout guard: .*restored and ssh restarted/);
+  t.is(await sh('node1', 'sha256sum /etc/ssh/sshd_config'), before);
+  t.is((await sshRun(lab, 'node1', 'true')).code, 0);
+  t.notRegex(await sh('node1', 'sshd -T'), /^allowusers/m);
+});
+
+test.serial('an iptables rule that drops the run\'s SSH is rolled back; the host stays reachable', async (t) => {
+  if (skip) return t.pass(`lab unavailable: ${skip}`);
+  const before = await sh('node1', 'iptables -S');
+  const pb = playbookFile(
+    'lockout-fw.yaml',
+    '    - name: drop ssh\n      iptables:\n        chain: INPUT\n        position: top\n        rollback_seconds: 20\n        rules:\n          - "-p tcp --dport 22 -j DROP"\n',
+  );
+  const t0 = Date.now();
+  const o = await run(pb);
+  t.is(o.exitCode, 2);
+  t.regex(failures(o), /lockout guard: /);
+  t.is(await sh('node1', 'iptables -S'), before);
+  t.is((await sshRun(lab, 'node1', 'true')).code, 0);
+  t.true(Date.now() - t0 < 90_000);
+});
