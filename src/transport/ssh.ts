@@ -10,6 +10,7 @@ import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import { HostforgeError, UnreachableError } from '../errors.js';
 import type { Secret } from '../util/secret.js';
+import { ShellSession } from './shell-session.js';
 import {
   appendKnownHost,
   blobKeyType,
@@ -40,7 +41,8 @@ export interface RawExecResult {
   stderr: Buffer;
 }
 
-const MAX_CHANNELS = 8; // OpenSSH's MaxSessions defaults to 10
+const MAX_CHANNELS = 6; // OpenSSH's MaxSessions defaults to 10; closing channels linger a moment
+const MAX_SHELLS = 3; // persistent shells per host (commands of one host rarely overlap)
 
 export class SshConnection {
   readonly spec: ConnectionSpec;
@@ -48,6 +50,10 @@ export class SshConnection {
   #active = 0;
   readonly #waiting: (() => void)[] = [];
   #closed = false;
+  readonly #shells: ShellSession[] = [];
+  readonly #shellWaiters: (() => void)[] = [];
+  #shellsBroken = false;
+  #opening = 0;
 
   private constructor(spec: ConnectionSpec, sftp: SftpClient) {
     this.spec = spec;
@@ -121,8 +127,62 @@ export class SshConnection {
     }
   }
 
+  /**
+   * A free persistent shell (waiting for one when all are busy), a new one, or
+   * undefined when the host refuses shell sessions (then plain channels are used).
+   */
+  async #shell(): Promise<ShellSession | undefined> {
+    for (;;) {
+      for (let i = this.#shells.length - 1; i >= 0; i--) if (!this.#shells[i]!.alive) this.#shells.splice(i, 1);
+      const free = this.#shells.find((s) => !s.busy && !s.reserved);
+      if (free) {
+        free.reserved = true;
+        return free;
+      }
+      if (this.#shellsBroken) return undefined;
+      if (this.#shells.length + this.#opening < MAX_SHELLS) {
+        this.#opening++;
+        const s = await ShellSession.open(this.#client).catch(() => undefined);
+        this.#opening--;
+        if (!s) {
+          if (this.#shells.length === 0) this.#shellsBroken = true;
+          return undefined;
+        }
+        s.reserved = true;
+        this.#shells.push(s);
+        return s;
+      }
+      await new Promise<void>((r) => this.#shellWaiters.push(r));
+    }
+  }
+
+  #release(s: ShellSession): void {
+    s.reserved = false;
+    this.#shellWaiters.shift()?.();
+  }
+
   /** Run one /bin/sh command line; never throws on a non-zero exit. */
-  exec(command: string, stdin?: string | Buffer, timeoutMs?: number): Promise<RawExecResult> {
+  async exec(command: string, stdin?: string | Buffer, timeoutMs?: number): Promise<RawExecResult> {
+    if (this.#closed) throw new UnreachableError(`${this.spec.name}: connection closed`);
+    const shell = await this.#shell();
+    if (shell) {
+      try {
+        return await shell.run(command, stdin, timeoutMs);
+      } catch (err) {
+        this.#release(shell);
+        if (/timed out/.test((err as Error).message)) throw new HostforgeError('TASK_FAILED', `${this.spec.name}: command timed out after ${timeoutMs} ms`, { cause: err });
+        if (this.#closed) throw new UnreachableError(`${this.spec.name}: connection closed`, { cause: err });
+        // The session died (not the command): run it on a channel of its own instead.
+        return this.#execChannel(command, stdin, timeoutMs);
+      } finally {
+        this.#release(shell);
+      }
+    }
+    return this.#execChannel(command, stdin, timeoutMs);
+  }
+
+  /** One exec channel for one command. */
+  #execChannel(command: string, stdin?: string | Buffer, timeoutMs?: number): Promise<RawExecResult> {
     return this.#slot(
       () =>
         new Promise<RawExecResult>((resolve, reject) => {
@@ -187,6 +247,7 @@ export class SshConnection {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const s of this.#shells) s.close();
     try {
       await this.#sftp.end();
     } catch {

@@ -227,3 +227,41 @@ test.serial('an iptables rule that drops the run\'s SSH is rolled back; the host
   t.is((await sshRun(lab, 'node1', 'true')).code, 0);
   t.true(Date.now() - t0 < 90_000);
 });
+
+test.serial('user, authorized_key and git: first run changes, second run does not', async (t) => {
+  if (skip) return t.pass(`lab unavailable: ${skip}`);
+  // A bare repository on the host itself (the lab has no network), with one commit.
+  await sh(
+    'node1',
+    'rm -rf /srv/hf.git /tmp/hfw && git init -q --bare -b main /srv/hf.git && git clone -q /srv/hf.git /tmp/hfw 2>/dev/null && cd /tmp/hfw && ' +
+      'echo one > f && git add f && git -c user.name=t -c user.email=t@x commit -q -m one && git push -q origin HEAD:main',
+  );
+  const key = (await sh('node1', 'cat /root/.ssh/authorized_keys')).split('\n')[0] as string;
+  const pb = playbookFile(
+    'accounts.yaml',
+    [
+      '    - name: the uwsgi user',
+      '      user: { name: hfuwsgi, uid: 2500, shell: /bin/false, home: /containers/hfuwsgi, groups: [adm] }',
+      '    - name: its key',
+      `      authorized_key: { user: hfuwsgi, key: ${JSON.stringify(key)}, path: .ssh/uwsgi_authorized_keys }`,
+      '    - name: sources',
+      '      git: { repo: "file:///srv/hf.git", dest: /usr/local/src/hf, version: main }',
+      '',
+    ].join('\n'),
+  );
+  const first = await run(pb);
+  t.is(first.exitCode, 0, failures(first));
+  t.is(first.recap.node1?.changed, 3);
+  const second = await run(pb);
+  t.is(second.exitCode, 0, failures(second));
+  t.is(second.recap.node1?.changed, 0, changeKeys(second).join('\n'));
+  t.regex(await sh('node1', 'getent passwd hfuwsgi; id -nG hfuwsgi'), /^hfuwsgi:x:2500:\d+::\/containers\/hfuwsgi:\/bin\/false\n.*\badm\b/);
+  t.is((await sh('node1', 'stat -c "%a %U" /containers/hfuwsgi/.ssh /containers/hfuwsgi/.ssh/uwsgi_authorized_keys')).trim(), '700 hfuwsgi\n600 hfuwsgi');
+  t.is((await sh('node1', 'cat /usr/local/src/hf/f')).trim(), 'one');
+
+  // HEAD moves only when the remote moved.
+  await sh('node1', 'cd /tmp/hfw && echo two > f && git -c user.name=t -c user.email=t@x commit -qam two && git push -q origin HEAD:main');
+  const third = await run(pb);
+  t.is(third.recap.node1?.changed, 1, changeKeys(third).join('\n'));
+  t.is((await sh('node1', 'cat /usr/local/src/hf/f')).trim(), 'two');
+});
