@@ -12,7 +12,7 @@
  */
 import type { Facts, Vars } from '../modules/types.js';
 import type { RoleRef, Task } from '../playbook/types.js';
-import { createScope, mergeLayers, type Scope } from '../vars/scope.js';
+import { createScope, mergeLayers, OMIT, type Scope } from '../vars/scope.js';
 import type { PredictedState } from './predicted-host.js';
 
 /** What the engine needs from an inventory. */
@@ -110,6 +110,7 @@ export function buildScope(input: ScopeInput): Scope {
     play_hosts: input.playHosts,
     ansible_play_hosts: input.playHosts,
     ansible_check_mode: run.check,
+    omit: OMIT,
     playbook_dir: run.playbookDir,
     ...(role ? { role_path: role.path, role_name: role.name } : {}),
   };

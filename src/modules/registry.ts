@@ -26,6 +26,15 @@ import { keypairModule } from './keypair.js';
 import { keyringModule } from './keyring.js';
 import { etcdMemberModule } from './etcd_member.js';
 import { etcdAuthModule } from './etcd_auth.js';
+import { authorizedKeyModule } from './authorized_key.js';
+import { fstabModule } from './fstab.js';
+import { gitModule } from './git.js';
+import { iptablesModule } from './iptables.js';
+import { kernelCmdlineModule } from './kernel_cmdline.js';
+import { nsswitchModule } from './nsswitch.js';
+import { pamModule } from './pam.js';
+import { sshdConfigModule } from './sshd_config.js';
+import { userModule } from './user.js';
 
 /** Erase a module's argument type for the registry (arguments are schema-checked). */
 export function erase<A>(m: Module<A>): AnyModule {
@@ -53,7 +62,8 @@ const CORE: AnyModule[] = [
 
 // ---- LEAD: add the other modules here (user, authorized_key, git, kernel_cmdline, ----
 // ---- fstab, sshd_config, nsswitch, pam, iptables, certificate, crl, keyring, ...) ----
-const EXTRA: AnyModule[] = [certificateModule, crlModule, keypairModule, keyringModule, etcdMemberModule, etcdAuthModule].map((m) => erase(m as Module<never>));
+const EXTRA: AnyModule[] = [certificateModule, crlModule, keypairModule, keyringModule, etcdMemberModule, etcdAuthModule,
+  userModule, authorizedKeyModule, gitModule, kernelCmdlineModule, fstabModule, sshdConfigModule, nsswitchModule, pamModule, iptablesModule].map((m) => erase(m as Module<never>));
 // ------------------------------------------------------------------------------------
 
 const ALIASES: Record<string, string> = {

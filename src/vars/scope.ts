@@ -118,6 +118,9 @@ export function toPlain(value: unknown): unknown {
   return value;
 }
 
+/** Ansible's `omit`: an argument whose value renders to this is left out. */
+export const OMIT = '__hostforge_omit_7f3a__';
+
 /**
  * Render every string inside a task's arguments. A string that is one "{{expr}}"
  * keeps the expression's type (a list stays a list). `locate` maps an argument's
@@ -135,10 +138,13 @@ export function renderDeep(
     const where = locate ? locate(path) : origin;
     return toPlain(evaluate(value, scope.context, { origin: where, revealed: scope.revealed }));
   }
-  if (Array.isArray(value)) return value.map((v, i) => renderDeep(v, scope, origin, locate, [...path, i]));
+  if (Array.isArray(value)) return value.map((v, i) => renderDeep(v, scope, origin, locate, [...path, i])).filter((v) => v !== OMIT);
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderDeep(v, scope, origin, locate, [...path, k]);
+    for (const [k, v] of Object.entries(value)) {
+      const r = renderDeep(v, scope, origin, locate, [...path, k]);
+      if (r !== OMIT) out[k] = r;
+    }
     return out;
   }
   return value;

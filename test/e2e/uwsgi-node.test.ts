@@ -4,8 +4,7 @@
  * runbook's state, a setting sshd -t rejects leaves sshd_config byte for byte, and a
  * setting or a firewall rule that would lock the run out is rolled back by itself.
  *
- * Runs the engine in-process: the structured modules are registered here when the
- * registry does not list them yet.
+ * Runs the engine in-process (the CLI path is covered by the other e2e tests).
  */
 import test from 'ava';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,24 +14,10 @@ import { runPlaybook } from '../../src/engine/run.js';
 import type { RunEvent, TaskResultEvent } from '../../src/engine/events.js';
 import { openInventory } from '../../src/cli/options.js';
 import { loadPlaybook } from '../../src/playbook/load.js';
-import { erase, getModule, registerModule } from '../../src/modules/registry.js';
-import type { Module, Vars } from '../../src/modules/types.js';
-import { authorizedKeyModule } from '../../src/modules/authorized_key.js';
-import { fstabModule } from '../../src/modules/fstab.js';
-import { gitModule } from '../../src/modules/git.js';
-import { iptablesModule } from '../../src/modules/iptables.js';
-import { kernelCmdlineModule } from '../../src/modules/kernel_cmdline.js';
-import { nsswitchModule } from '../../src/modules/nsswitch.js';
-import { pamModule } from '../../src/modules/pam.js';
-import { sshdConfigModule } from '../../src/modules/sshd_config.js';
-import { userModule } from '../../src/modules/user.js';
+import type { Vars } from '../../src/modules/types.js';
 import { shQuote } from '../../src/util/quote.js';
 import { REPO } from '../helpers/cli.js';
 import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
-
-for (const m of [authorizedKeyModule, fstabModule, gitModule, iptablesModule, kernelCmdlineModule, nsswitchModule, pamModule, sshdConfigModule, userModule]) {
-  if (!getModule(m.name)) registerModule(erase(m as Module<never>));
-}
 
 const LAB = 'uwsgi';
 let lab: LabInfo;
