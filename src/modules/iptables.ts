@@ -217,9 +217,11 @@ export const iptablesModule: Module<IptablesArgs> = {
       const path = args.persist_path ?? DEFAULT_RULES_V4;
       const want = predictedSave(o.save, table, args.chain, o.listing, o.ops);
       const have = o.file === null || o.file === undefined ? null : normalizeSave(o.file);
+      // In check mode an earlier task may have (predictably) written the file: stat sees that.
+      const exists = have !== null || (await host.stat(path)) !== null;
       if (have === null || have.join('\n') !== want.join('\n')) {
         changes.push({
-          action: have === null ? 'create' : 'update',
+          action: exists ? 'update' : 'create',
           kind: 'file',
           target: path,
           summary: `save the rules to ${path} (iptables-save)`,
