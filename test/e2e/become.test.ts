@@ -1,0 +1,56 @@
+/**
+ * become through sudo: a non-root login user writes root-owned files atomically only with
+ * become; without it the task fails and nothing changes.
+ */
+import test from 'ava';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hostforge, recapOf } from '../helpers/cli.js';
+import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
+
+const LAB = 'become';
+let lab: LabInfo;
+let skip: string | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'hf-become-'));
+
+test.before(async () => {
+  skip = await labSkipReason();
+  if (skip) return;
+  lab = await startLab(LAB, 1);
+  const pub = readFileSync(`${lab.keyPath}.pub`, 'utf8').trim();
+  const setup = [
+    'useradd -m -s /bin/sh deploy',
+    'mkdir -p /home/deploy/.ssh',
+    `echo '${pub}' > /home/deploy/.ssh/authorized_keys`,
+    'chown -R deploy:deploy /home/deploy/.ssh && chmod 700 /home/deploy/.ssh && chmod 600 /home/deploy/.ssh/authorized_keys',
+    "echo 'deploy ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/deploy && chmod 0440 /etc/sudoers.d/deploy",
+  ].join(' && ');
+  const r = await sshRun(lab, 'node1', setup);
+  if (r.code !== 0) throw new Error(r.stderr);
+});
+test.after.always(async () => {
+  if (!skip) await stopLab(LAB);
+});
+
+function playbook(become: boolean): string {
+  const p = join(dir, `pb-${become}.yaml`);
+  writeFileSync(p, `- hosts: node1\n  gather_facts: false\n  become: ${become}\n  tasks:\n    - name: root-owned file\n      copy:\n        dest: /etc/hf-become.conf\n        content: "written with become\\n"\n        mode: "0640"\n    - name: whoami\n      command: id -un\n      register: who\n      changed_when: false\n    - name: check\n      assert:\n        that: ["eq who.stdout \\"root\\""]\n`);
+  return p;
+}
+
+test.serial('a non-root user writes a root-owned file only with become', async (t) => {
+  if (skip) return t.pass(skip);
+  const inv = join(dir, 'inv.yaml');
+  writeFileSync(inv, `all:\n  children:\n    lab:\n      hosts:\n        node1:\n          ansible_user: deploy\n`);
+  const without = await hostforge(['apply', playbook(false), '-i', lab.inventoryPath, '-i', inv, '--json']);
+  t.is(without.code, 2, without.stdout.slice(-1500));
+  t.is((await sshRun(lab, 'node1', 'test -e /etc/hf-become.conf && echo yes || echo no')).stdout.trim(), 'no');
+
+  const withBecome = await hostforge(['apply', playbook(true), '-i', lab.inventoryPath, '-i', inv, '--json']);
+  t.is(withBecome.code, 0, withBecome.stdout.slice(-1500));
+  const st = await sshRun(lab, 'node1', "stat -c '%U %a' /etc/hf-become.conf; cat /etc/hf-become.conf; ls -a /etc /tmp | grep -c hostforge");
+  t.is(st.stdout, 'root 640\nwritten with become\n0\n');
+  const again = await hostforge(['apply', playbook(true), '-i', lab.inventoryPath, '-i', inv, '--json']);
+  t.is(recapOf(again.stdout).node1?.changed, 0);
+});
