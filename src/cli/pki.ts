@@ -10,9 +10,13 @@ import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError } from '../errors.js';
-import { REVOCATION_REASONS, type RevocationReason } from '../pki/crl.js';
+import { REVOCATION_REASONS, type RevocationReason } from '../pki/reasons.js';
 import { passphraseSource, resolvePkiDir, type PassphraseSource } from '../pki/passphrase.js';
-import { formatName, initPki, openPki, type ListedCert, type Pki } from '../pki/service.js';
+import { formatName } from '../pki/names.js';
+import type { ListedCert, Pki } from '../pki/service.js';
+
+/** The CA code (and its X.509/CRL libraries) loads only when a pki command runs. */
+const service = (): Promise<typeof import('../pki/service.js')> => import('../pki/service.js');
 import type { CertUsage } from '../pki/types.js';
 
 export interface PkiCliIo {
@@ -66,7 +70,7 @@ export function registerPkiCommands(program: Command, io: PkiCliIo = defaultIo()
   const dirOf = (cmd: Command): string => resolvePkiDir(cmd.optsWithGlobals<{ pkiDir?: string }>().pkiDir, io.env);
   const pass = (confirm: boolean): PassphraseSource =>
     io.passphrase ? io.passphrase(confirm) : passphraseSource({ env: io.env, confirm, prompt: confirm ? 'New CA passphrase: ' : 'CA passphrase: ' });
-  const open = (cmd: Command): Promise<Pki> => openPki(dirOf(cmd), pass(false));
+  const open = async (cmd: Command): Promise<Pki> => (await service()).openPki(dirOf(cmd), pass(false));
 
   pki
     .command('init')
@@ -78,7 +82,7 @@ export function registerPkiCommands(program: Command, io: PkiCliIo = defaultIo()
     .option('--crl-days <n>', 'CRL lifetime (nextUpdate) in days', int('--crl-days', 1, 3650), 30)
     .action(async (o: { cn: string; org?: string; days: number; keySize: number; crlDays: number }, cmd: Command) => {
       const dir = dirOf(cmd);
-      const ca = await initPki(dir, pass(true), { cn: o.cn, org: o.org, days: o.days, keySize: o.keySize, crlDays: o.crlDays });
+      const ca = await (await service()).initPki(dir, pass(true), { cn: o.cn, org: o.org, days: o.days, keySize: o.keySize, crlDays: o.crlDays });
       const info = ca.inspectCert(await ca.caCertPem());
       io.out(
         [

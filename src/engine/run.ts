@@ -60,6 +60,15 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
 
   // Everything that can be checked without a host is checked before connecting.
   await preflight({ plays, inv, run, tagFilter });
+  // A run that issues certificates needs the CA: find out now, not half-way through.
+  const CA_MODULES = new Set(['certificate', 'crl']);
+  if (plays.some(({ play, hosts }) => hosts.length > 0 && [...play.tasks, ...play.handlers].some((t) => CA_MODULES.has(t.module)))) {
+    try {
+      await opts.pki();
+    } catch (err) {
+      throw new InputError(`this playbook issues certificates, but the CA cannot be opened: ${(err as Error).message}`, { code: 'USAGE', cause: err });
+    }
+  }
 
   const allHosts = [...new Set(plays.flatMap((p) => p.hosts))];
   reporter.emit({ type: 'run_start', playbook: opts.playbook.file, check: opts.check, hosts: allHosts.length });

@@ -15,17 +15,8 @@ import type { CrlInfo } from './types.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-export const REVOCATION_REASONS = [
-  'unspecified',
-  'keyCompromise',
-  'cACompromise',
-  'affiliationChanged',
-  'superseded',
-  'cessationOfOperation',
-  'certificateHold',
-  'privilegeWithdrawn',
-] as const;
-export type RevocationReason = (typeof REVOCATION_REASONS)[number];
+import { REVOCATION_REASONS, type RevocationReason } from './reasons.js';
+export { REVOCATION_REASONS, type RevocationReason };
 
 export interface CrlEntry {
   serial: string; // hex
