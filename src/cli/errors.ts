@@ -2,10 +2,7 @@
 import { HostforgeError } from '../errors.js';
 
 export function describeError(err: unknown): string {
-  if (err instanceof HostforgeError) {
-    const head = `error: ${err.describe()}`;
-    return err.code === 'HOST_KEY' || err.code === 'UNREACHABLE' ? head : head;
-  }
+  if (err instanceof HostforgeError) return `error: ${err.describe()}`;
   if (err instanceof Error) return `error: ${err.message}`;
   return `error: ${String(err)}`;
 }

@@ -3,11 +3,10 @@
  * hostforge's command line. The only place that calls process.exit: errors become
  * readable messages and exit codes (0 ok, 1 usage/input, 2 task failed, 4 unreachable).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HostforgeError } from '../errors.js';
 import { registerApplyCommands } from './apply.js';
 import { registerInventoryCommand } from './inventory.js';
 import { registerLabCommands } from './lab.js';
@@ -28,7 +27,6 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerLabCommands(program);
   registerPkiCommands(program);
-  void Option;
   return program;
 }
 
@@ -47,6 +45,5 @@ async function main(): Promise<void> {
   }
 }
 
-void HostforgeError;
 await main();
 process.exit(process.exitCode ?? 0);

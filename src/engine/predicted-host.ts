@@ -105,42 +105,62 @@ function parentOf(path: string): string | undefined {
   return i <= 0 ? '/' : path.slice(0, i);
 }
 
-export class PredictedHost implements Host {
+/** A Host that passes everything to the real one except writes, which are refused: planning never writes. */
+abstract class ReadOnlyView implements Host {
+  abstract readonly checkMode: boolean;
+  protected readonly real: Host;
+  constructor(real: Host) {
+    this.real = real;
+  }
+  get name(): string {
+    return this.real.name;
+  }
+  get vars(): Vars {
+    return this.real.vars;
+  }
+  /** Commands pass through: modules only run read-only commands while planning. */
+  exec(cmd: Command, opts?: ExecOptions): Promise<ExecResult> {
+    return this.real.exec(cmd, opts);
+  }
+  read(path: string): Promise<Buffer | null> {
+    return this.real.read(path);
+  }
+  stat(path: string): Promise<FileStat | null> {
+    return this.real.stat(path);
+  }
+  write(path: string, _data?: string | Buffer, _opts?: WriteOptions): Promise<{ backup?: string }> {
+    return Promise.reject(new TaskError(`internal error: a module tried to write ${path} while planning`));
+  }
+  facts(): Promise<Facts> {
+    return this.real.facts();
+  }
+  invalidate(path?: string): void {
+    this.real.invalidate(path);
+  }
+}
+
+export class PredictedHost extends ReadOnlyView {
   readonly checkMode = true;
-  readonly #real: Host;
   readonly state: PredictedState;
 
   constructor(real: Host, state: PredictedState) {
-    this.#real = real;
+    super(real);
     this.state = state;
   }
 
-  get name(): string {
-    return this.#real.name;
-  }
-
-  get vars(): Vars {
-    return this.#real.vars;
-  }
-
-  /** Reads are passed through: modules only run read-only commands while planning. */
-  exec(cmd: Command, opts?: ExecOptions): Promise<ExecResult> {
-    return this.#real.exec(cmd, opts);
-  }
-
-  async read(path: string): Promise<Buffer | null> {
+  override async read(path: string): Promise<Buffer | null> {
     const s = this.state.lookup(path);
-    if (!s || s.type === 'attrs') return this.#real.read(path);
+    if (!s || s.type === 'attrs') return this.real.read(path);
     if (s.type === 'absent' || s.type === 'directory') return null;
     if (s.type === 'link') return this.read(s.target.startsWith('/') ? s.target : `${parentOf(path) ?? ''}/${s.target}`);
-    return s.content ?? this.#real.read(path);
+    return s.content ?? this.real.read(path);
   }
 
-  async stat(path: string): Promise<FileStat | null> {
+  override async stat(path: string): Promise<FileStat | null> {
     const s = this.state.lookup(path);
-    if (!s) return this.#real.stat(path);
+    if (!s) return this.real.stat(path);
     if (s.type === 'absent') return null;
-    const real = await this.#real.stat(path);
+    const real = await this.real.stat(path);
     if (s.type === 'attrs') return real ? { ...real, mode: s.mode ?? real.mode, owner: s.owner ?? real.owner, group: s.group ?? real.group } : null;
     if (s.type === 'link') return { type: 'link', mode: '0777', owner: 'root', group: 'root', size: s.target.length, linkTarget: s.target };
     const base: FileStat = real && real.type === s.type ? real : { type: s.type, mode: s.type === 'directory' ? '0755' : '0644', owner: 'root', group: 'root', size: 0 };
@@ -154,52 +174,12 @@ export class PredictedHost implements Host {
     };
   }
 
-  write(path: string, _data: string | Buffer, _opts?: WriteOptions): Promise<{ backup?: string }> {
-    return Promise.reject(new TaskError(`internal error: a module tried to write ${path} while planning`));
-  }
-
-  facts(): Promise<Facts> {
-    return this.#real.facts();
-  }
-
-  invalidate(path?: string): void {
-    this.#real.invalidate(path);
-  }
-
   predicted(kind: ChangeKind, target: string): 'present' | 'absent' | 'started' | 'stopped' | undefined {
     return this.state.resources.get(`${kind}:${target}`);
   }
 }
 
 /** The real host during planning of a real run: any write while planning is a bug. */
-export class PlanningGuard implements Host {
+export class PlanningGuard extends ReadOnlyView {
   readonly checkMode = false;
-  readonly #real: Host;
-  constructor(real: Host) {
-    this.#real = real;
-  }
-  get name(): string {
-    return this.#real.name;
-  }
-  get vars(): Vars {
-    return this.#real.vars;
-  }
-  exec(cmd: Command, opts?: ExecOptions): Promise<ExecResult> {
-    return this.#real.exec(cmd, opts);
-  }
-  read(path: string): Promise<Buffer | null> {
-    return this.#real.read(path);
-  }
-  stat(path: string): Promise<FileStat | null> {
-    return this.#real.stat(path);
-  }
-  write(path: string): Promise<{ backup?: string }> {
-    return Promise.reject(new TaskError(`internal error: a module tried to write ${path} while planning`));
-  }
-  facts(): Promise<Facts> {
-    return this.#real.facts();
-  }
-  invalidate(path?: string): void {
-    this.#real.invalidate(path);
-  }
 }

@@ -98,7 +98,6 @@ export async function preflight({ plays, inv, run, tagFilter }: PreflightInput):
           const errs = realErrors(v.errors ?? [], values);
           if (errs.length > 0) throw ajvToInputError(errs, undefined, [], `role "${role.ref.name}" argument spec (host ${h})`, role.usedAt.file);
         }
-        void v;
       }
     }
 

@@ -11,6 +11,7 @@ import type { AnyModule, ApplyResult, Change, Host, ModuleContext, Vars } from '
 import { ajvToInputError, validator } from '../playbook/schema.js';
 import type { Task } from '../playbook/types.js';
 import type { PkiService } from '../pki/types.js';
+import type { RemoteHost } from '../transport/remote-host.js';
 import { evaluate, evaluateCondition, render } from '../template/render.js';
 import { collectSecrets, renderDeep, toPlain, type Scope } from '../vars/scope.js';
 import { buildScope, hostOnlyVars, groupsMap, type HostRunState, type InventoryView, type RunVars } from './context.js';
@@ -77,12 +78,11 @@ function validateArgs(mod: AnyModule, args: unknown, task: Task): Record<string,
   return data;
 }
 
-function becomeHost(real: Host & { withBecome?: unknown }, task: Task, env: TaskEnv): Host {
-  const rh = real as import('../transport/remote-host.js').RemoteHost;
+function becomeHost(real: RemoteHost, task: Task, env: TaskEnv): Host {
   const hv = env.inv.hostVars(real.name);
   const enabled = task.become ?? env.playBecome ?? (hv.ansible_become === true || hv.ansible_become === 'true');
   const user = task.becomeUser ?? env.playBecomeUser ?? (typeof hv.ansible_become_user === 'string' ? hv.ansible_become_user : 'root');
-  return rh.withBecome({ enabled, user });
+  return real.withBecome({ enabled, user });
 }
 
 async function runItem(task: Task, mod: AnyModule, host: Host, scope: Scope, env: TaskEnv, item?: string): Promise<ItemOutcome> {

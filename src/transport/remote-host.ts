@@ -77,7 +77,7 @@ export class RemoteHost implements Host {
     const q = shQuote(path);
     const script = `if [ -e ${q} ] || [ -L ${q} ]; then stat -c '%F|%a|%U|%G|%s' -- ${q}; if [ -L ${q} ]; then readlink -- ${q}; fi; else echo MISSING; fi`;
     const r = await this.exec({ script });
-    return parseStat(r.stdout, path);
+    return parseStat(r.stdout);
   }
 
   async write(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<{ backup?: string }> {
@@ -134,7 +134,7 @@ export class RemoteHost implements Host {
   }
 }
 
-export function parseStat(out: string, path: string): FileStat | null {
+export function parseStat(out: string): FileStat | null {
   const lines = out.split('\n');
   const first = lines[0]?.trim() ?? '';
   if (first === 'MISSING' || first === '') return null;
@@ -143,6 +143,5 @@ export function parseStat(out: string, path: string): FileStat | null {
     ftype === 'symbolic link' ? 'link' : ftype === 'directory' ? 'directory' : ftype.startsWith('regular') ? 'file' : 'other';
   const st: FileStat = { type, mode: mode.padStart(4, '0'), owner, group, size: Number(size) };
   if (type === 'link') st.linkTarget = lines[1] ?? '';
-  void path;
   return st;
 }
