@@ -169,12 +169,24 @@ function simulate(listing: string, chain: string, ops: readonly IptOp[]): { rule
 }
 
 /** The live rules (normalised iptables-save) as they will be after the operations. */
+/** Built-in chains of each table, as iptables-save lists them once the table is in use. */
+const TABLE_CHAINS: Record<string, string[]> = {
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  raw: ['PREROUTING', 'OUTPUT'],
+  security: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
+
 function predictedSave(save: string, table: string, chain: string, listing: string, ops: readonly IptOp[]): string[] {
-  const lines = normalizeSave(save);
+  let lines = normalizeSave(save);
   if (ops.length === 0) return lines;
   const after = simulate(listing, chain, ops);
+  if (!lines.includes(`*${table}`)) {
+    // The table is not in use yet: the first rule brings it in with its built-in chains.
+    lines = [...lines, `*${table}`, ...(TABLE_CHAINS[table] ?? []).map((c) => `:${c} ACCEPT`), 'COMMIT'];
+  }
   const start = lines.indexOf(`*${table}`);
-  if (start < 0) return lines;
   let end = lines.indexOf('COMMIT', start);
   if (end < 0) end = lines.length;
   const body = lines.slice(start + 1, end).filter((l) => !l.startsWith(`-A ${chain} `));

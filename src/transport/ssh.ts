@@ -91,7 +91,10 @@ export class SshConnection {
     if (spec.password) config.password = spec.password.reveal();
     if (!spec.privateKeyFile && !spec.password && process.env.SSH_AUTH_SOCK) config.agent = process.env.SSH_AUTH_SOCK;
 
-    const sftp = new SftpClient(spec.name);
+    // The library's default listeners print to the console: a dropped connection is
+    // reported by the failing operation instead.
+    const quiet = (): void => undefined;
+    const sftp = new SftpClient(spec.name, { error: quiet, end: quiet, close: quiet });
     try {
       await sftp.connect(config);
     } catch (err) {
