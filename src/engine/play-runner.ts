@@ -46,7 +46,7 @@ export function taskSelected(task: Task, f: TagFilter): boolean {
   return f.tags.some((t) => tags.has(t));
 }
 
-function batches(hosts: string[], serial: (number | string)[] | undefined): string[][] {
+export function batches(hosts: string[], serial: (number | string)[] | undefined): string[][] {
   if (!serial || serial.length === 0) return [hosts];
   const out: string[][] = [];
   let i = 0;

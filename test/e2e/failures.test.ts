@@ -93,3 +93,37 @@ test.serial('a failed validate leaves the original file byte for byte', async (t
   const after = await sshRun(lab, 'node1', 'cat /root/v.conf; ls -a /root | grep -c hostforge-');
   t.is(after.stdout, 'original\nbytes0\n');
 });
+
+test.serial('a failed host stops its own tasks only; handlers run once per host at the end of the play', async (t) => {
+  if (skip) return t.pass(skip);
+  const pb = write(
+    'partial.yaml',
+    `- hosts: lab
+  gather_facts: false
+  tasks:
+    - name: one
+      copy: {dest: /root/p1, content: "1\\n"}
+      notify: mark
+    - name: node1 fails
+      fail: {msg: "node1 is broken"}
+      when: eq inventory_hostname "node1"
+    - name: two
+      copy: {dest: /root/p2, content: "2\\n"}
+      notify: mark
+  handlers:
+    - name: mark
+      shell: echo x >> /root/handler-runs
+`,
+  );
+  const r = await hostforge(['apply', pb, '-i', lab.inventoryPath, '--json']);
+  t.is(r.code, 2, r.stdout.slice(-1500));
+  const recap = recapOf(r.stdout);
+  t.is(recap.node1?.failed, 1);
+  t.is(recap.node2?.failed, 0);
+  const n1 = await sshRun(lab, 'node1', 'ls /root/p1 /root/p2 /root/handler-runs 2>/dev/null | wc -l');
+  t.is(n1.stdout.trim(), '1', 'node1 stopped after its failure, and ran no handler');
+  for (const h of ['node2', 'node3']) {
+    const c = await sshRun(lab, h, 'cat /root/p2 && wc -l < /root/handler-runs');
+    t.is(c.stdout, '2\n1\n', `${h}: the handler ran once for two notifications`);
+  }
+});
