@@ -18,7 +18,7 @@ const boolish = { anyOf: [{ type: 'boolean' }, { type: 'string' }] };
 export const TASK_KEYWORDS = [
   'name', 'when', 'loop', 'with_items', 'loop_control', 'register', 'notify', 'listen', 'tags', 'become',
   'become_user', 'ignore_errors', 'changed_when', 'failed_when', 'vars', 'no_log', 'args', 'check_mode',
-  'block', 'rescue', 'always', 'import_tasks', 'include_tasks', 'meta', 'environment', 'delegate_to', 'run_once',
+  'block', 'rescue', 'always', 'import_tasks', 'include_tasks', 'meta',
 ] as const;
 
 export const taskSchema = {
