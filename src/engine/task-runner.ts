@@ -61,6 +61,15 @@ async function readLocal(searchPaths: string[], rel: string): Promise<{ path: st
   throw new InputError(`file not found: ${rel} (searched ${candidates.join(', ')})`);
 }
 
+/** Every host's variables, each built only when a module reads it. */
+function lazyHostvars(env: TaskEnv): Record<string, Vars> {
+  const out: Record<string, Vars> = {};
+  for (const h of env.inv.hosts()) {
+    Object.defineProperty(out, h, { enumerable: true, get: () => hostOnlyVars(env.inv, env.states.get(h), h) });
+  }
+  return out;
+}
+
 function resultFrom(r: ApplyResult | void, changes: Change[], status: HostStatus): Vars {
   const out: Vars = { changed: status === 'changed', failed: status === 'failed', skipped: status === 'skipped' };
   if (r) Object.assign(out, r);
@@ -99,7 +108,7 @@ async function runItem(task: Task, mod: AnyModule, host: Host, scope: Scope, env
     warn: (msg) => env.reporter.emit({ type: 'warning', host: host.name, msg }),
     probeLogin: () => env.pool.probeLogin(host.name),
     pki: env.pki,
-    hostvars: Object.fromEntries(env.inv.hosts().map((h) => [h, hostOnlyVars(env.inv, env.states.get(h), h)])),
+    hostvars: lazyHostvars(env),
     groups: groupsMap(env.inv),
   };
   const check = env.run.check && task.checkMode !== false;
