@@ -14,19 +14,12 @@ import { applyFileChanges } from './support/apply-files.js';
 import { bool, exclusive, has, nonEmpty, object, oneOfValues, strOrList, type Schema } from './support/schema.js';
 import { planTextFile } from './support/text-file.js';
 
-export interface FstabArgs {
+/** The editor's entry arguments, plus the module's own (path optional when `line` is given). */
+export interface FstabArgs extends Omit<FstabEntryArgs, 'path'> {
   /** Mount point. */
   path?: string;
-  src?: string;
   /** Ansible's name for src. */
   device?: string;
-  fstype?: string;
-  opts?: string;
-  options_present?: string | string[];
-  options_absent?: string | string[];
-  dump?: number | string;
-  passno?: number | string;
-  state?: 'present' | 'absent';
   /** A whole fstab line instead of the fields. */
   line?: string;
   remount?: boolean;
