@@ -172,6 +172,34 @@ function judge(task: Task, outcome: ItemOutcome, scope: Scope): ItemOutcome {
   return o;
 }
 
+/**
+ * Run an item, judged by changed_when/failed_when; with `until:`, again (after `delay`
+ * seconds, at most `retries` more times) while the condition is false. Check mode runs once.
+ */
+async function untilDone(task: Task, scope: Scope, env: TaskEnv, run: () => Promise<ItemOutcome>, label?: string): Promise<ItemOutcome> {
+  let attempt = 0;
+  for (;;) {
+    let o: ItemOutcome;
+    try {
+      o = judge(task, await run(), scope);
+    } catch (err) {
+      o = judge(task, failureOutcome(err, label, Date.now()), scope);
+    }
+    if (task.until === undefined || env.run.check || o.status === 'unreachable' || o.status === 'skipped') return o;
+    const extra: Vars = { result: o.result, ...(task.register ? { [task.register]: o.result } : {}) };
+    const ctx = new Proxy(scope.context, {
+      get: (t, k) => (typeof k === 'string' && k in extra ? extra[k] : Reflect.get(t, k)),
+      has: (t, k) => (typeof k === 'string' && k in extra) || Reflect.has(t, k),
+    });
+    if (evaluateCondition(task.until, ctx, { origin: task.location })) return { ...o, result: { ...o.result, attempts: attempt + 1 } };
+    if (attempt >= task.retries) {
+      return { ...o, status: 'failed', msg: `${o.msg ? `${o.msg}; ` : ''}until condition still false after ${attempt + 1} attempts`, result: { ...o.result, attempts: attempt + 1, failed: true } };
+    }
+    attempt++;
+    await new Promise((r) => setTimeout(r, task.delayS * 1000));
+  }
+}
+
 function failureOutcome(err: unknown, item: string | undefined, t0: number): ItemOutcome {
   const unreachable = err instanceof UnreachableError;
   const details = err instanceof TaskError && err.details ? `\n${err.details}` : '';
@@ -206,7 +234,7 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
         outcomes.push({ status: 'skipped', changes: [], result: { skipped: true, changed: false }, durationMs: Date.now() - t0 });
       } else {
         try {
-          outcomes.push(judge(task, await runItem(task, mod, host, scope, env), scope));
+          outcomes.push(await untilDone(task, scope, env, () => runItem(task, mod, host, scope, env)));
         } catch (err) {
           outcomes.push(judge(task, failureOutcome(err, undefined, t0), scope));
         }
@@ -236,7 +264,7 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
         }
         let o: ItemOutcome;
         try {
-          o = judge(task, await runItem(task, mod, host, scope, env, label), scope);
+          o = await untilDone(task, scope, env, () => runItem(task, mod, host, scope, env, label), label);
         } catch (err) {
           o = judge(task, failureOutcome(err, label, ti), scope);
         }

@@ -145,6 +145,8 @@ function flushHandlers(location: Task['location']): Task {
     listen: [],
     tags: ['always'],
     ignoreErrors: false,
+    retries: 0,
+    delayS: 0,
     vars: {},
     noLog: false,
     searchPaths: [],

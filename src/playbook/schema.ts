@@ -17,7 +17,7 @@ const boolish = { anyOf: [{ type: 'boolean' }, { type: 'string' }] };
 /** Keywords a task may carry besides its one module key. */
 export const TASK_KEYWORDS = [
   'name', 'when', 'loop', 'with_items', 'loop_control', 'register', 'notify', 'listen', 'tags', 'become',
-  'become_user', 'ignore_errors', 'changed_when', 'failed_when', 'vars', 'no_log', 'args', 'check_mode',
+  'become_user', 'ignore_errors', 'changed_when', 'failed_when', 'until', 'retries', 'delay', 'vars', 'no_log', 'args', 'check_mode',
   'block', 'rescue', 'always', 'import_tasks', 'include_tasks', 'meta',
 ] as const;
 
@@ -42,6 +42,9 @@ export const taskSchema = {
     ignore_errors: boolish,
     changed_when: {},
     failed_when: {},
+    until: {},
+    retries: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }] },
+    delay: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string' }] },
     vars: { type: 'object' },
     no_log: boolish,
     args: { type: 'object' },

@@ -20,6 +20,10 @@ export interface Task {
   becomeUser?: string;
   ignoreErrors: boolean;
   changedWhen?: unknown;
+  /** Retry the task until this holds (Ansible's until/retries/delay). */
+  until?: unknown;
+  retries: number;
+  delayS: number;
   failedWhen?: unknown;
   vars: Vars;
   noLog: boolean;

@@ -127,3 +127,32 @@ test.serial('a failed host stops its own tasks only; handlers run once per host 
     t.is(c.stdout, '2\n1\n', `${h}: the handler ran once for two notifications`);
   }
 });
+
+test.serial('until/retries/delay: a task is retried until its condition holds, or fails after the last try', async (t) => {
+  if (skip) return t.pass(skip);
+  const pb = write(
+    'until.yaml',
+    `- hosts: node1
+  gather_facts: false
+  tasks:
+    - name: third time lucky
+      shell: echo x >> /root/tries; wc -l < /root/tries
+      register: tries
+      until: eq tries.stdout "3"
+      retries: 5
+      delay: 0
+    - name: never true
+      command: "true"
+      register: never
+      until: eq never.rc 1
+      retries: 1
+      delay: 0
+`,
+  );
+  const r = await hostforge(['apply', pb, '-i', lab.inventoryPath, '--json']);
+  t.is(r.code, 2);
+  const res = events(r.stdout).filter((e) => e.type === 'task_result');
+  t.is(res.find((e) => e.task === 'third time lucky')?.status, 'changed');
+  t.regex(res.find((e) => e.task === 'never true')?.msg ?? '', /after 2 attempts/);
+  t.is((await sshRun(lab, 'node1', 'wc -l < /root/tries')).stdout.trim(), '3');
+});

@@ -15,7 +15,7 @@ const inv = (vars: Vars): InventoryView => ({
 
 const role: RoleRef = { name: 'r', path: '/roles/r', defaults: { v: 'role-default', d: 1 }, vars: {}, params: {} };
 const task = (vars: Vars): Task => ({
-  name: 't', module: 'debug', args: {}, loopVar: 'item', notify: [], listen: [], tags: [], ignoreErrors: false, vars, noLog: false, searchPaths: [], location: { file: 'x' }, role,
+  name: 't', module: 'debug', args: {}, loopVar: 'item', notify: [], listen: [], tags: [], ignoreErrors: false, retries: 0, delayS: 0, vars, noLog: false, searchPaths: [], location: { file: 'x' }, role,
 });
 
 function scope(layers: { inv?: Vars; play?: Vars; roleVars?: Vars; params?: Vars; task?: Vars; registered?: Vars; extra?: Vars; loop?: Vars }) {

@@ -12,7 +12,7 @@ test('serial: numbers, percentages and lists of steps', (t) => {
   t.deepEqual(batches(hosts, ['10%']), [['a'], ['b'], ['c'], ['d'], ['e']]);
 });
 
-const task = (tags: string[]): Task => ({ name: 't', module: 'debug', args: {}, loopVar: 'item', notify: [], listen: [], tags, ignoreErrors: false, vars: {}, noLog: false, searchPaths: [], location: { file: 'x' } });
+const task = (tags: string[]): Task => ({ name: 't', module: 'debug', args: {}, loopVar: 'item', notify: [], listen: [], tags, ignoreErrors: false, retries: 0, delayS: 0, vars: {}, noLog: false, searchPaths: [], location: { file: 'x' } });
 
 test('tags and skip-tags like Ansible', (t) => {
   const f = (tags: string[], skipTags: string[] = []) => ({ tags, skipTags });
