@@ -9,6 +9,7 @@ import type { PkiService } from '../pki/types.js';
 import { JsonReporter } from '../report/json.js';
 import { PlainReporter } from '../report/plain.js';
 import { preflight } from '../engine/preflight.js';
+import { loadSavedPlan } from '../engine/saved-plan.js';
 import { collect, openInventory, parseExtraVars, positiveInt } from './options.js';
 
 interface ApplyOptions {
@@ -25,6 +26,7 @@ interface ApplyOptions {
   verbose: number;
   pkiDir?: string;
   rolesPath?: string[];
+  planFile?: string;
 }
 
 function splitTags(list: string[] | undefined): string[] {
@@ -66,6 +68,7 @@ async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
   const playbook = await loadPlaybook(playbookFile, { rolesPath: o.rolesPath });
   const inventory = await openInventory(o.inventory, [playbook.dir]);
   const extraVars = await parseExtraVars(o.extraVars);
+  const savedPlan = o.planFile ? await loadSavedPlan(o.planFile) : undefined;
   const revealed = new Set<string>();
   let pki: Promise<PkiService> | undefined;
   const summary = await runPlaybook({
@@ -81,6 +84,7 @@ async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
     reporter: await reporterFor(o, revealed),
     pki: () => (pki ??= openCa(o.pkiDir)),
     revealed,
+    savedPlan,
   });
   process.exitCode = summary.exitCode;
 }
@@ -92,7 +96,8 @@ export function registerApplyCommands(program: Command): void {
       .argument('<playbook>', 'playbook YAML file')
       .description('bring hosts to the state the playbook declares')
       .option('-C, --check', 'plan only: report what would change, change nothing')
-      .option('-D, --diff', 'show unified diffs of file changes'),
+      .option('-D, --diff', 'show unified diffs of file changes')
+      .option('--plan-file <file>', 'apply only what a saved `apply --check --json` output planned; a task whose plan changed since fails untouched'),
   ).action((file: string, o: ApplyOptions) => apply(file, o));
 
   addRunOptions(

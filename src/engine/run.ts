@@ -15,6 +15,7 @@ import { emptyRecap, type Recap, type Reporter, type TaskResultEvent } from './e
 import { runPlay, type TagFilter } from './play-runner.js';
 import { PredictedState } from './predicted-host.js';
 import { preflight } from './preflight.js';
+import type { SavedPlan } from './saved-plan.js';
 
 export interface RunOptions {
   playbook: LoadedPlaybook;
@@ -29,6 +30,8 @@ export interface RunOptions {
   reporter: Reporter;
   /** Opens the bastion's CA on first use. */
   pki: () => Promise<PkiService>;
+  /** apply --plan-file: the saved `--check --json` output the run must match. */
+  savedPlan?: SavedPlan;
   /** Filled with every secret value revealed by templates, for redaction. */
   revealed?: Set<string>;
 }
@@ -108,7 +111,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   try {
     for (const { play, hosts } of plays) {
       const eligible = hosts.filter((h) => !states.get(h)!.unreachable && !states.get(h)!.failed);
-      const { aborted } = await runPlay(play, eligible, { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult });
+      const { aborted } = await runPlay(play, eligible, { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult, savedPlan: opts.savedPlan });
       if (aborted) break;
     }
   } finally {

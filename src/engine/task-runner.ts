@@ -12,6 +12,7 @@ import { ajvToInputError, validator } from '../playbook/schema.js';
 import type { Task } from '../playbook/types.js';
 import type { PkiService } from '../pki/types.js';
 import type { RemoteHost } from '../transport/remote-host.js';
+import { planDrift, planKey, type SavedPlan } from './saved-plan.js';
 import { evaluate, evaluateCondition, render } from '../template/render.js';
 import { collectSecrets, renderDeep, toPlain, type Scope } from '../vars/scope.js';
 import { buildScope, hostOnlyVars, groupsMap, type HostRunState, type InventoryView, type RunVars } from './context.js';
@@ -30,6 +31,8 @@ export interface TaskEnv {
   pool: ConnectionPool;
   reporter: Reporter;
   pki: () => Promise<PkiService>;
+  /** apply --plan-file: act only where the fresh plan equals the saved one. */
+  savedPlan?: SavedPlan;
 }
 
 interface ItemOutcome {
@@ -114,6 +117,12 @@ async function runItem(task: Task, mod: AnyModule, host: Host, scope: Scope, env
   const check = env.run.check && task.checkMode !== false;
   const planHost: Host = check ? new PredictedHost(host, state.predicted) : new PlanningGuard(host);
   const changes = await mod.plan(planHost as never, args as never, ctx);
+  if (env.savedPlan && !check) {
+    // A command declared `changed_when: false` is listed without changes in check mode.
+    const comparable = task.changedWhen === false || task.changedWhen === 'false' ? changes.filter((c) => c.action !== 'run') : changes;
+    const drift = planDrift(env.savedPlan, planKey(host.name, task.name, item), comparable);
+    if (drift) throw new TaskError(`the saved plan no longer holds for this task (${drift}); nothing was changed`);
+  }
   const secrets = [...collectSecrets(scope)].filter((s) => s.length >= 4);
   for (const c of changes) {
     const text = `${c.summary}\n${c.before ?? ''}\n${c.after ?? ''}`;

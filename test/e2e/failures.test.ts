@@ -156,3 +156,36 @@ test.serial('until/retries/delay: a task is retried until its condition holds, o
   t.regex(res.find((e) => e.task === 'never true')?.msg ?? '', /after 2 attempts/);
   t.is((await sshRun(lab, 'node1', 'wc -l < /root/tries')).stdout.trim(), '3');
 });
+
+test.serial('apply --plan-file applies a saved check run, and refuses a task whose plan changed since', async (t) => {
+  if (skip) return t.pass(skip);
+  const pb = write(
+    'saved.yaml',
+    `- hosts: lab
+  gather_facts: false
+  tasks:
+    - name: conf
+      copy: {dest: /root/saved.conf, content: "v1\\n"}
+    - name: dir
+      file: {path: /root/saved.d, state: directory}
+`,
+  );
+  const plan1 = await hostforge(['apply', pb, '-i', lab.inventoryPath, '--check', '--json']);
+  const file1 = write('plan1.jsonl', plan1.stdout);
+  const ok = await hostforge(['apply', pb, '-i', lab.inventoryPath, '--plan-file', file1, '--json']);
+  t.is(ok.code, 0, ok.stdout.slice(-1500));
+  t.is(recapOf(ok.stdout).node2?.changed, 2);
+
+  // Save a plan, then let node2 drift before applying it.
+  await sshRun(lab, 'node1', 'rm -r /root/saved.d');
+  const plan2 = await hostforge(['apply', pb, '-i', lab.inventoryPath, '--check', '--json']);
+  const file2 = write('plan2.jsonl', plan2.stdout);
+  await sshRun(lab, 'node2', 'echo drift > /root/saved.conf');
+  const r = await hostforge(['apply', pb, '-i', lab.inventoryPath, '--plan-file', file2, '--json']);
+  t.is(r.code, 2);
+  const failed = events(r.stdout).find((e) => e.type === 'task_result' && e.status === 'failed');
+  t.is(failed?.host, 'node2');
+  t.regex(failed?.msg ?? '', /saved plan no longer holds.*not in the saved plan: update file \/root\/saved\.conf/);
+  t.is((await sshRun(lab, 'node2', 'cat /root/saved.conf')).stdout, 'drift\n', 'nothing was changed');
+  t.is((await sshRun(lab, 'node1', 'test -d /root/saved.d && echo yes')).stdout.trim(), 'yes', 'other hosts applied their plan');
+});
