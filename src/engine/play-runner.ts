@@ -16,7 +16,7 @@ export interface TagFilter {
   skipTags: string[];
 }
 
-export interface PlayEnv extends Omit<TaskEnv, 'playVars' | 'playHosts' | 'playBecome' | 'playBecomeUser'> {
+export interface PlayEnv extends Omit<TaskEnv, 'playVars' | 'playHosts' | 'playBecome' | 'playBecomeUser' | 'playEnvironment'> {
   forks: number;
   tagFilter: TagFilter;
   reporter: Reporter;
@@ -79,6 +79,7 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
     playHosts: hosts,
     playBecome: play.become,
     playBecomeUser: play.becomeUser,
+    playEnvironment: play.environment,
   };
 
   const runTask = async (task: Task, on: string[], handler: boolean): Promise<void> => {

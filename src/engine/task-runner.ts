@@ -28,6 +28,7 @@ export interface TaskEnv {
   playHosts: string[];
   playBecome?: boolean;
   playBecomeUser?: string;
+  playEnvironment?: unknown;
   pool: ConnectionPool;
   reporter: Reporter;
   pki: () => Promise<PkiService>;
@@ -97,8 +98,41 @@ function becomeHost(real: RemoteHost, task: Task, env: TaskEnv): Host {
   return real.withBecome({ enabled, user });
 }
 
-async function runItem(task: Task, mod: AnyModule, host: Host, scope: Scope, env: TaskEnv, item?: string): Promise<ItemOutcome> {
+/** The play's and the task's `environment:` (rendered), later ones winning. */
+function environmentFor(task: Task, scope: Scope, env: TaskEnv): Record<string, string> | undefined {
+  const entries = [...(env.playEnvironment !== undefined ? [env.playEnvironment] : []), ...(task.environment ?? [])];
+  if (entries.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    const v = renderDeep(e, scope, task.location);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new TaskError(`environment: expected a mapping of variables, got ${JSON.stringify(v)}`);
+    for (const [k, x] of Object.entries(v)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new TaskError(`environment: "${k}" is not a variable name`);
+      out[k] = String(x);
+    }
+  }
+  return out;
+}
+
+/** A host whose every command also gets these environment variables. */
+function withEnvironment(host: Host, vars: Record<string, string>): Host {
+  return {
+    name: host.name,
+    vars: host.vars,
+    checkMode: host.checkMode,
+    exec: (cmd, opts) => host.exec(cmd, { ...opts, env: { ...vars, ...opts?.env } }),
+    read: (p) => host.read(p),
+    stat: (p) => host.stat(p),
+    write: (p, d, o) => host.write(p, d, o),
+    facts: () => host.facts(),
+    invalidate: (p) => host.invalidate(p),
+  };
+}
+
+async function runItem(task: Task, mod: AnyModule, baseHost: Host, scope: Scope, env: TaskEnv, item?: string): Promise<ItemOutcome> {
   const t0 = Date.now();
+  const environment = environmentFor(task, scope, env);
+  const host = environment ? withEnvironment(baseHost, environment) : baseHost;
   const state = env.states.get(host.name)!;
   const origin = task.location;
   const rendered = renderDeep(task.args, scope, origin, task.locateArg);

@@ -18,7 +18,7 @@ const boolish = { anyOf: [{ type: 'boolean' }, { type: 'string' }] };
 export const TASK_KEYWORDS = [
   'name', 'when', 'loop', 'with_items', 'loop_control', 'register', 'notify', 'listen', 'tags', 'become',
   'become_user', 'ignore_errors', 'changed_when', 'failed_when', 'until', 'retries', 'delay', 'vars', 'no_log', 'args', 'check_mode',
-  'block', 'rescue', 'always', 'import_tasks', 'include_tasks', 'meta',
+  'block', 'rescue', 'always', 'import_tasks', 'include_tasks', 'meta', 'environment',
 ] as const;
 
 export const taskSchema = {
@@ -39,6 +39,7 @@ export const taskSchema = {
     tags: stringList,
     become: boolish,
     become_user: { type: 'string' },
+    environment: { anyOf: [{ type: 'object' }, { type: 'string' }] },
     ignore_errors: boolish,
     changed_when: {},
     failed_when: {},
@@ -75,6 +76,7 @@ export const playSchema = {
     hosts: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
     become: boolish,
     become_user: { type: 'string' },
+    environment: { anyOf: [{ type: 'object' }, { type: 'string' }] },
     gather_facts: boolish,
     serial: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\d+%?$' }, { type: 'array', items: { anyOf: [{ type: 'integer' }, { type: 'string' }] } }] },
     max_fail_percentage: { type: 'number', minimum: 0, maximum: 100 },

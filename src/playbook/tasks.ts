@@ -16,7 +16,7 @@ export interface TaskContext {
   role?: RoleRef;
   searchPaths: string[];
   /** Inherited from enclosing blocks / imports. */
-  inherited: { when: unknown[]; tags: string[]; become?: boolean; becomeUser?: string; vars: Vars; noLog?: boolean };
+  inherited: { when: unknown[]; tags: string[]; become?: boolean; becomeUser?: string; vars: Vars; noLog?: boolean; environment?: unknown[] };
   handlers: boolean;
   /** Depth guard for import_tasks cycles. */
   depth: number;
@@ -85,6 +85,7 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
   const tags = [...new Set([...inh.tags, ...asList(t.tags)])];
   const become = bool(t.become) ?? inh.become;
   const becomeUser = (t.become_user as string | undefined) ?? inh.becomeUser;
+  const environment = [...(inh.environment ?? []), ...(t.environment !== undefined ? [t.environment] : [])];
   const vars = { ...inh.vars, ...((t.vars as Vars | undefined) ?? {}) };
   const noLog = bool(t.no_log) ?? inh.noLog;
 
@@ -97,7 +98,7 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
   if (t.block !== undefined) {
     return loadTaskList(t.block, [...path, 'block'], {
       ...ctx,
-      inherited: { when, tags, become, becomeUser, vars, noLog },
+      inherited: { when, tags, become, becomeUser, vars, noLog, environment },
     });
   }
   const include = (t.import_tasks ?? t.include_tasks) as string | undefined;
@@ -111,7 +112,7 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
       file,
       doc,
       depth: ctx.depth + 1,
-      inherited: { when, tags, become, becomeUser, vars, noLog },
+      inherited: { when, tags, become, becomeUser, vars, noLog, environment },
     });
   }
 
@@ -144,6 +145,7 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
     tags,
     become,
     becomeUser,
+    environment: environment.length > 0 ? environment : undefined,
     ignoreErrors: bool(t.ignore_errors) ?? false,
     changedWhen: t.changed_when,
     until: t.until,

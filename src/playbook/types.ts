@@ -18,6 +18,8 @@ export interface Task {
   tags: string[];
   become?: boolean;
   becomeUser?: string;
+  /** Environment variables for every command of the task (play's, then block's, then task's). */
+  environment?: unknown[];
   ignoreErrors: boolean;
   changedWhen?: unknown;
   /** Retry the task until this holds (Ansible's until/retries/delay). */
@@ -54,6 +56,8 @@ export interface Play {
   hosts: string;
   become?: boolean;
   becomeUser?: string;
+  /** Environment for every task of the play (roles included). */
+  environment?: unknown;
   gatherFacts: boolean;
   serial?: (number | string)[];
   maxFailPercentage?: number;

@@ -189,3 +189,28 @@ test.serial('apply --plan-file applies a saved check run, and refuses a task who
   t.is((await sshRun(lab, 'node2', 'cat /root/saved.conf')).stdout, 'drift\n', 'nothing was changed');
   t.is((await sshRun(lab, 'node1', 'test -d /root/saved.d && echo yes')).stdout.trim(), 'yes', 'other hosts applied their plan');
 });
+
+test.serial('environment: play and task variables reach every command, the task winning', async (t) => {
+  if (skip) return t.pass(skip);
+  const pb = write(
+    'env.yaml',
+    `- hosts: node3
+  gather_facts: false
+  environment:
+    GREETING: hello
+    WHO: play
+  vars:
+    who: task
+  tasks:
+    - name: env
+      shell:
+        cmd: echo "$GREETING $WHO" > /root/env.out
+        creates: /root/env.out
+      environment:
+        WHO: "{{who}}"
+`,
+  );
+  const r = await hostforge(['apply', pb, '-i', lab.inventoryPath, '--json']);
+  t.is(r.code, 0, r.stdout.slice(-1500));
+  t.is((await sshRun(lab, 'node3', 'cat /root/env.out')).stdout, 'hello task\n');
+});
