@@ -158,6 +158,7 @@ async function runItem(task: Task, mod: AnyModule, baseHost: Host, scope: Scope,
     if (drift) throw new TaskError(`the saved plan no longer holds for this task (${drift}); nothing was changed`);
   }
   const secrets = [...collectSecrets(scope)].filter((s) => s.length >= 4);
+  for (const s of scope.revealed) env.run.revealed.add(s);
   for (const c of changes) {
     const text = `${c.summary}\n${c.before ?? ''}\n${c.after ?? ''}`;
     if (task.noLog || secrets.some((s) => text.includes(s))) c.sensitive = true;
@@ -191,15 +192,19 @@ async function runItem(task: Task, mod: AnyModule, baseHost: Host, scope: Scope,
   return { status, changes, result: resultFrom(applied, changes, status), msg: applied?.msg, output, item, durationMs: Date.now() - t0 };
 }
 
-/** Apply changed_when / failed_when to an outcome. */
-function judge(task: Task, outcome: ItemOutcome, scope: Scope): ItemOutcome {
-  if (outcome.status === 'skipped' || outcome.status === 'unreachable') return outcome;
-  const extra: Vars = { result: outcome.result };
-  if (task.register) extra[task.register] = outcome.result;
-  const ctx = new Proxy(scope.context, {
+/** The task's variables plus its result as `result` and under its `register:` name. */
+function withResult(scope: Scope, task: Task, result: Vars): Record<string, unknown> {
+  const extra: Vars = { result, ...(task.register ? { [task.register]: result } : {}) };
+  return new Proxy(scope.context, {
     get: (t, k) => (typeof k === 'string' && k in extra ? extra[k] : Reflect.get(t, k)),
     has: (t, k) => (typeof k === 'string' && k in extra) || Reflect.has(t, k),
   });
+}
+
+/** Apply changed_when / failed_when to an outcome. */
+function judge(task: Task, outcome: ItemOutcome, scope: Scope): ItemOutcome {
+  if (outcome.status === 'skipped' || outcome.status === 'unreachable') return outcome;
+  const ctx = withResult(scope, task, outcome.result);
   let o = outcome;
   if (task.changedWhen !== undefined && o.status !== 'failed') {
     const changed = evaluateCondition(task.changedWhen, ctx, { origin: task.location });
@@ -229,11 +234,7 @@ async function untilDone(task: Task, scope: Scope, env: TaskEnv, run: () => Prom
       o = judge(task, failureOutcome(err, label, Date.now()), scope);
     }
     if (task.until === undefined || env.run.check || o.status === 'unreachable' || o.status === 'skipped') return o;
-    const extra: Vars = { result: o.result, ...(task.register ? { [task.register]: o.result } : {}) };
-    const ctx = new Proxy(scope.context, {
-      get: (t, k) => (typeof k === 'string' && k in extra ? extra[k] : Reflect.get(t, k)),
-      has: (t, k) => (typeof k === 'string' && k in extra) || Reflect.has(t, k),
-    });
+    const ctx = withResult(scope, task, o.result);
     if (evaluateCondition(task.until, ctx, { origin: task.location })) return { ...o, result: { ...o.result, attempts: attempt + 1 } };
     if (attempt >= task.retries) {
       return { ...o, status: 'failed', msg: `${o.msg ? `${o.msg}; ` : ''}until condition still false after ${attempt + 1} attempts`, result: { ...o.result, attempts: attempt + 1, failed: true } };
@@ -319,8 +320,6 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
   } catch (err) {
     outcomes.push(failureOutcome(err, undefined, t0));
   }
-  for (const s of scope.revealed) env.run.revealed.add(s);
-
   // register: one result, or {results: [...]} for a loop.
   if (task.register) {
     if (task.loop === undefined) state.registered[task.register] = outcomes[0]?.result ?? {};
