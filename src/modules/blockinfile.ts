@@ -3,14 +3,12 @@
  * with Ansible's semantics (see text/blockinfile.ts). Default marker:
  * "# {mark} HOSTFORGE MANAGED BLOCK".
  */
-import type { ApplyResult, Change, Module } from './types.js';
+import type { ApplyResult, Module } from './types.js';
 import { applyFileChanges } from './support/apply-files.js';
 import type { AttrArgs } from './support/attrs.js';
-import { checkValidate } from './support/put.js';
 import { attrProps, bool, exclusive, has, nonEmpty, object, oneOfValues, str, type Schema } from './support/schema.js';
-import { planTextFile } from './support/text-file.js';
 import { blockInFile, type BlockInFileSpec } from './text/blockinfile.js';
-import { linePath } from './lineinfile.js';
+import { linePath, planFileEdit } from './lineinfile.js';
 
 export interface BlockinfileArgs extends AttrArgs, BlockInFileSpec {
   path?: string;
@@ -46,16 +44,7 @@ export const blockinfileModule: Module<BlockinfileArgs> = {
   name: 'blockinfile',
   args: blockinfileSchema,
   checkMode: 'full',
-  async plan(host, args): Promise<Change[]> {
-    checkValidate(args.validate);
-    const absent = args.state === 'absent';
-    return planTextFile(
-      host,
-      linePath(args),
-      { ...args, missingOk: absent, create: args.create === true && !absent },
-      (text) => blockInFile(text, args),
-    );
-  },
+  plan: (host, args) => planFileEdit(host, args, (text) => blockInFile(text, args)),
   async apply(host, changes, args): Promise<ApplyResult> {
     const r = await applyFileChanges(host, changes);
     return { path: linePath(args), ...(r.backup_file !== undefined ? { backup_file: r.backup_file } : {}) };

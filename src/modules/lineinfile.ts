@@ -3,12 +3,12 @@
  * semantics (see text/lineinfile.ts). Symlinks are followed to the real file.
  */
 import { InputError } from '../errors.js';
-import type { ApplyResult, Change, Module } from './types.js';
+import type { ApplyResult, Change, Host, Module } from './types.js';
 import { applyFileChanges } from './support/apply-files.js';
 import type { AttrArgs } from './support/attrs.js';
 import { checkValidate } from './support/put.js';
 import { attrProps, bool, exclusive, has, nonEmpty, object, oneOfValues, str, when, type Schema } from './support/schema.js';
-import { planTextFile } from './support/text-file.js';
+import { planTextFile, type TextEditResult, type TextFileOptions } from './support/text-file.js';
 import { lineInFile, type LineInFileSpec } from './text/lineinfile.js';
 
 export interface LineinfileArgs extends AttrArgs, LineInFileSpec {
@@ -59,20 +59,22 @@ export function linePath(args: { path?: string; dest?: string }): string {
   return p;
 }
 
+/** What lineinfile and blockinfile share: plan an edit of one text file (absent = a missing file is fine). */
+export function planFileEdit(
+  host: Host,
+  args: TextFileOptions & { path?: string; dest?: string; state?: string },
+  edit: (text: string | null) => TextEditResult,
+): Promise<Change[]> {
+  checkValidate(args.validate);
+  const absent = args.state === 'absent';
+  return planTextFile(host, linePath(args), { ...args, missingOk: absent, create: args.create === true && !absent }, edit);
+}
+
 export const lineinfileModule: Module<LineinfileArgs> = {
   name: 'lineinfile',
   args: lineinfileSchema,
   checkMode: 'full',
-  async plan(host, args): Promise<Change[]> {
-    checkValidate(args.validate);
-    const absent = args.state === 'absent';
-    return planTextFile(
-      host,
-      linePath(args),
-      { ...args, missingOk: absent, create: args.create === true && !absent },
-      (text) => lineInFile(text, args),
-    );
-  },
+  plan: (host, args) => planFileEdit(host, args, (text) => lineInFile(text, args)),
   async apply(host, changes, args): Promise<ApplyResult> {
     const r = await applyFileChanges(host, changes);
     const note = changes.find((c) => c.kind === 'file')?.data?.note;
