@@ -10,12 +10,15 @@ export type { LabHost, LabInfo };
 /** Why this machine cannot run the lab (not root, not Linux, missing tools), or undefined. */
 export const labSkipReason = labUnavailableReason;
 
+/** HF_LAB_PREFIX lets several checkouts run the same e2e files at once without sharing a lab. */
+const labName = (name: string): string => `${process.env.HF_LAB_PREFIX ?? ''}${name}`;
+
 export async function startLab(name: string, count: number): Promise<LabInfo> {
-  return labUp({ name, count });
+  return labUp({ name: labName(name), count });
 }
 
 export async function stopLab(name: string): Promise<void> {
-  await labDown({ name });
+  await labDown({ name: labName(name) });
 }
 
 export interface SshResult {
