@@ -12,6 +12,7 @@ import { registerInventoryCommand } from './inventory.js';
 import { registerLabCommands } from './lab.js';
 import { registerPkiCommands } from './pki.js';
 import { describeError, exitCodeForError } from './errors.js';
+import { redactOutput } from '../util/secret.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = JSON.parse(readFileSync(join(here, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 1;
       return;
     }
-    process.stderr.write(`${describeError(err)}\n`);
+    process.stderr.write(`${redactOutput(describeError(err))}\n`);
     process.exitCode = exitCodeForError(err);
   }
 }

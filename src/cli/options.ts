@@ -6,6 +6,7 @@ import yaml from 'js-yaml';
 import { InputError } from '../errors.js';
 import { loadInventory, type Inventory } from '../inventory/index.js';
 import type { Vars } from '../modules/types.js';
+import { taintByName } from '../util/secret-args.js';
 import { parseYaml } from '../util/yaml.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
@@ -27,7 +28,7 @@ export async function openInventory(given: string[] | undefined, extraVarsDirs: 
 /** -e k=v, -e @file.yaml, -e '{"json": 1}' — later ones win. */
 export async function parseExtraVars(items: string[] | undefined): Promise<Vars> {
   const out: Vars = {};
-  for (const item of items ?? []) {
+  for (const [index, item] of (items ?? []).entries()) {
     if (item.startsWith('@')) {
       const file = resolve(item.slice(1));
       let text: string;
@@ -42,9 +43,18 @@ export async function parseExtraVars(items: string[] | undefined): Promise<Vars>
       }
       Object.assign(out, doc.data);
     } else if (item.trim().startsWith('{')) {
-      const v = yaml.load(item);
+      // The argument's text is never echoed: it may hold a secret.
+      let v: unknown;
+      try {
+        v = yaml.load(item);
+      } catch (err) {
+        const mark = (err as { mark?: { line: number; column: number } }).mark;
+        const where = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
+        const reason = (err as { reason?: string }).reason ?? 'not valid YAML or JSON';
+        throw new InputError(`-e argument ${index + 1}: ${reason}${where} (its text is not shown: it may hold a secret)`, { code: 'USAGE' });
+      }
       if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, v);
-      else throw new InputError(`-e ${item}: not a mapping`, { code: 'USAGE' });
+      else throw new InputError(`-e argument ${index + 1}: not a mapping`, { code: 'USAGE' });
     } else {
       const re = /([A-Za-z_][A-Za-z0-9_]*)=("([^"]*)"|'([^']*)'|(\S*))/g;
       let m: RegExpExecArray | null;
@@ -53,9 +63,10 @@ export async function parseExtraVars(items: string[] | undefined): Promise<Vars>
         found = true;
         out[m[1]!] = m[3] ?? m[4] ?? m[5] ?? '';
       }
-      if (!found) throw new InputError(`-e ${item}: expected key=value, @file.yaml or a JSON/YAML mapping`, { code: 'USAGE' });
+      if (!found) throw new InputError(`-e argument ${index + 1}: expected key=value, @file.yaml or a JSON/YAML mapping`, { code: 'USAGE' });
     }
   }
+  taintByName(out);
   return out;
 }
 

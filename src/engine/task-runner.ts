@@ -14,6 +14,7 @@ import type { PkiService } from '../pki/types.js';
 import type { RemoteHost } from '../transport/remote-host.js';
 import { planDrift, planKey, type SavedPlan } from './saved-plan.js';
 import { evaluate, evaluateCondition, render } from '../template/render.js';
+import { taintSecretArgs } from '../util/secret-args.js';
 import { collectSecrets, renderDeep, toPlain, type Scope } from '../vars/scope.js';
 import { buildScope, hostOnlyVars, groupsMap, type HostRunState, type InventoryView, type RunVars } from './context.js';
 import type { ConnectionPool } from './connections.js';
@@ -136,6 +137,7 @@ async function runItem(task: Task, mod: AnyModule, baseHost: Host, scope: Scope,
   const state = env.states.get(host.name)!;
   const origin = task.location;
   const rendered = renderDeep(task.args, scope, origin, task.locateArg);
+  taintSecretArgs(rendered);
   const args = validateArgs(mod, rendered, task);
   const ctx: ModuleContext = {
     searchPaths: task.searchPaths,

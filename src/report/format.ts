@@ -1,11 +1,11 @@
 /**
  * Rendering of changes, diffs and the recap as text. Renders only; never decides.
- * Every text leaves through `redact` with the run's revealed secrets.
+ * Every text leaves through the process-wide redactor (every tainted value, every encoding).
  */
 import { createTwoFilesPatch } from 'diff';
 import type { Recap } from '../engine/events.js';
 import type { Change } from '../modules/types.js';
-import { redact } from '../util/secret.js';
+import { redactOutput, trackSecrets } from '../util/secret.js';
 
 const SIGN: Record<Change['action'], string> = { create: '+', update: '~', delete: '-', run: '>' };
 
@@ -43,5 +43,6 @@ export function recapLines(recap: Record<string, Recap>): string[] {
 }
 
 export function redactor(revealed: Set<string>): (s: string) => string {
-  return (s) => (revealed.size === 0 ? s : redact(s, revealed));
+  trackSecrets(revealed);
+  return redactOutput;
 }

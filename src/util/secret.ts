@@ -1,25 +1,59 @@
 /**
  * A secret value prints as *** wherever it ends up (logs, JSON, diffs, errors).
  * Call reveal() only where the value must really be used.
+ *
+ * Secrets are tainted by value: every Secret made, and every value passed to taint(), joins one
+ * process-wide set, and every output of the process (reporters, errors, inventory dumps) goes
+ * through redactOutput(), which masks each of them in every encoding (see redact.ts).
  */
-const REDACTED = '***';
+import { compileRedactor, MASK } from './redact.js';
+
+const tainted = new Set<string>();
+const tracked: Set<string>[] = [tainted];
+let compiled: { key: number; fn: (text: string) => string } | undefined;
+
+/** Mark a value as secret for the rest of the process. */
+export function taint(value: string): void {
+  if (value.length > 0) tainted.add(value);
+}
+
+/** Also redact with the values of this (growing) set, e.g. a run's revealed secrets. */
+export function trackSecrets(set: Set<string>): void {
+  if (!tracked.includes(set)) tracked.push(set);
+}
+
+function current(): (text: string) => string {
+  const key = tracked.reduce((n, s) => n + s.size, 0) * 1024 + tracked.length;
+  if (compiled?.key !== key) {
+    const all = new Set<string>();
+    for (const s of tracked) for (const v of s) all.add(v);
+    compiled = { key, fn: compileRedactor(all) };
+  }
+  return compiled.fn;
+}
+
+/** Mask every tainted value (and any private key material) in text bound for an output. */
+export function redactOutput(text: string): string {
+  return current()(text);
+}
 
 export class Secret {
   readonly #value: string;
   constructor(value: string) {
     this.#value = value;
+    taint(value);
   }
   reveal(): string {
     return this.#value;
   }
   toString(): string {
-    return REDACTED;
+    return MASK;
   }
   toJSON(): string {
-    return REDACTED;
+    return MASK;
   }
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return REDACTED;
+    return MASK;
   }
 }
 
@@ -27,8 +61,9 @@ export function isSecret(v: unknown): v is Secret {
   return v instanceof Secret;
 }
 
+/** Mask the given values and every tainted one, in all their encodings. */
 export function redact(text: string, secrets: Iterable<string>): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join(REDACTED);
-  return out;
+  const extra = [...secrets].filter((s) => !tainted.has(s));
+  const out = extra.length === 0 ? text : compileRedactor(extra)(text);
+  return redactOutput(out);
 }

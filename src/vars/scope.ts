@@ -9,13 +9,14 @@ import { InputError, type SourceLocation } from '../errors.js';
 import type { Vars } from '../modules/types.js';
 import { evaluate, hasTemplate } from '../template/render.js';
 import { isSecret } from '../util/secret.js';
+import { SECRET_NAME } from '../util/secret-args.js';
 
 /**
  * Names that hold secrets by convention (etcd_root_password, api_token, ...). Their values
  * render normally in templates, but every output (report, JSON, diff) shows them as ***
  * and a change whose content holds one is marked sensitive.
  */
-export const SECRET_NAME = /(password|passphrase|passwd|secret|_token|_pass)$/i;
+export { SECRET_NAME } from '../util/secret-args.js';
 
 export function mergeLayers(layers: readonly (Vars | undefined)[]): Vars {
   const out: Vars = {};
