@@ -25,12 +25,26 @@ export interface PkiCliIo {
   env: NodeJS.ProcessEnv;
   /** Where the CA passphrase comes from (default: env, else TTY prompt). */
   passphrase?(confirm: boolean): PassphraseSource;
+  /** Ask a yes/no question on the terminal; undefined when there is no terminal to ask on. */
+  confirm?(question: string): Promise<boolean | undefined>;
+}
+
+async function ttyConfirm(question: string): Promise<boolean | undefined> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 const defaultIo = (): PkiCliIo => ({
   out: (t) => void process.stdout.write(t),
   err: (t) => void process.stderr.write(t),
   env: process.env,
+  confirm: ttyConfirm,
 });
 
 const USAGES = ['server', 'client', 'both'] as const;
@@ -59,6 +73,50 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Before an outside CSR is signed: what it asks for is shown, the CA directory's signing policy
+ * judges it, and an operator confirms on a terminal (or --yes). Anything else signs nothing.
+ */
+async function reviewSigning(
+  csrPem: string,
+  csrPath: string,
+  o: { usage: CertUsage; days: number; dns?: string[]; ip?: string[]; csrSans: boolean; yes?: boolean },
+  dir: string,
+  io: PkiCliIo,
+): Promise<void> {
+  const { parseCsr } = await import('../pki/csr.js');
+  const { parsePolicy, policyViolations, defaultPolicy, POLICY_FILE } = await import('../pki/policy.js');
+  const csr = parseCsr(csrPem);
+  const preview = {
+    subject: csr.subject,
+    dns: [...(o.dns ?? []), ...(o.csrSans ? csr.requestedDns : [])],
+    ips: [...(o.ip ?? []), ...(o.csrSans ? csr.requestedIps : [])],
+    usage: o.usage,
+    days: o.days,
+  };
+  const policyPath = join(dir, POLICY_FILE);
+  let policy = defaultPolicy();
+  if (await exists(policyPath)) {
+    const { parseYaml } = await import('../util/yaml.js');
+    policy = parsePolicy(parseYaml(await readFile(policyPath, 'utf8'), policyPath).data, policyPath);
+  }
+  const lines = [
+    `${basename(csrPath)} asks for:`,
+    `  subject:   ${formatName(preview.subject)}`,
+    `  SANs:      ${sans(preview) || '(none)'}`,
+    `  usage:     ${preview.usage}`,
+    `  validity:  ${preview.days} days`,
+  ];
+  const refused = policyViolations(policy, preview);
+  if (refused.length > 0) {
+    throw new InputError(`refusing to sign ${basename(csrPath)} (signing policy ${policyPath}):\n${[...lines, ...refused.map((r) => `  refused: ${r}`)].join('\n')}`, { code: 'USAGE' });
+  }
+  if (o.yes) return;
+  const answer = await (io.confirm ?? ttyConfirm)(`${lines.join('\n')}\nsign it? [y/N] `);
+  if (answer === undefined) throw new InputError(`refusing to sign ${basename(csrPath)} without confirmation: run on a terminal, or pass --yes\n${lines.join('\n')}`, { code: 'USAGE' });
+  if (!answer) throw new InputError(`not signed: ${basename(csrPath)} (declined)`, { code: 'USAGE' });
 }
 
 export function registerPkiCommands(program: Command, io: PkiCliIo = defaultIo()): Command {
@@ -150,10 +208,11 @@ export function registerPkiCommands(program: Command, io: PkiCliIo = defaultIo()
     .option('--ip <addresses>', 'extra IP subjectAltName (repeat or comma-separate)', collect)
     .option('--no-csr-sans', 'ignore the subjectAltNames the CSR asks for')
     .option('--out <file>', 'where to write the certificate ("-" = stdout; default: the CSR path with .crt)')
+    .option('-y, --yes', 'sign without asking (automation); the signing policy still applies')
     .action(
       async (
         csrPath: string,
-        o: { usage: CertUsage; days: number; dns?: string[]; ip?: string[]; csrSans: boolean; out?: string },
+        o: { usage: CertUsage; days: number; dns?: string[]; ip?: string[]; csrSans: boolean; out?: string; yes?: boolean },
         cmd: Command,
       ) => {
         let csrPem: string;
@@ -162,6 +221,7 @@ export function registerPkiCommands(program: Command, io: PkiCliIo = defaultIo()
         } catch (err) {
           throw new InputError(`cannot read ${csrPath}: ${(err as Error).message}`, { cause: err });
         }
+        await reviewSigning(csrPem, csrPath, o, dirOf(cmd), io);
         const ca = await open(cmd);
         const r = await ca.signCsrDetailed(csrPem, { dns: o.dns ?? [], ips: o.ip ?? [], usage: o.usage, days: o.days, requester: `cli:${basename(csrPath)}` }, { includeCsrSans: o.csrSans });
         const outPath = o.out ?? join(dirname(csrPath), `${basename(csrPath).replace(/\.(csr|req|pem)$/i, '')}.crt`);

@@ -12,12 +12,12 @@ test.after.always(removeTempDirs);
 
 const PASS = 'cli passphrase 123';
 
-function cli(env: NodeJS.ProcessEnv) {
+function cli(env: NodeJS.ProcessEnv, confirm?: (q: string) => Promise<boolean | undefined>) {
   const out: string[] = [];
   const err: string[] = [];
   const run = async (...argv: string[]): Promise<string> => {
     const program = new Command('hostforge').exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-    registerPkiCommands(program, { out: (s) => void out.push(s), err: (s) => void err.push(s), env });
+    registerPkiCommands(program, { out: (s) => void out.push(s), err: (s) => void err.push(s), env, ...(confirm ? { confirm } : {}) });
     out.length = 0;
     err.length = 0;
     await program.parseAsync(['node', 'hostforge', ...argv]);
@@ -39,7 +39,9 @@ test('init, sign the runbook CSR, issue a client, list, revoke, crl', async (t) 
   // Substra runbook: the backend makes its key + CSR, the orchestrator signs it.
   const k = await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(root, 'ORG.key'), '-subj', '/O=ORG/CN=backend.example.org', '-out', join(root, 'ORG.csr')]);
   t.is(k.code, 0, k.stderr);
-  const signed = await run('pki', 'sign', join(root, 'ORG.csr'), '--dns', 'backend.example.org', '--ip', '198.18.0.30');
+  await t.throwsAsync(run('pki', 'sign', join(root, 'ORG.csr'), '--dns', 'backend.example.org'), { instanceOf: InputError, message: /without confirmation: run on a terminal, or pass --yes/ });
+  await t.throwsAsync(stat(join(root, 'ORG.crt')));
+  const signed = await run('pki', 'sign', join(root, 'ORG.csr'), '--yes', '--dns', 'backend.example.org', '--ip', '198.18.0.30');
   t.regex(signed, /subject:\s+O=ORG, CN=backend.example.org\n/);
   t.regex(signed, /SANs:\s+DNS:backend.example.org, IP:198.18.0.30\n/);
   t.regex(signed, /CSR signature valid/);
@@ -52,7 +54,7 @@ test('init, sign the runbook CSR, issue a client, list, revoke, crl', async (t) 
   const lines = csr.split('\n');
   lines[3] = lines[3]!.slice(0, 10) + (lines[3]![10] === 'A' ? 'B' : 'A') + lines[3]!.slice(11);
   await writeFile(join(root, 'bad.csr'), lines.join('\n'));
-  await t.throwsAsync(run('pki', 'sign', join(root, 'bad.csr')), { instanceOf: HostforgeError });
+  await t.throwsAsync(run('pki', 'sign', '--yes', join(root, 'bad.csr')), { instanceOf: HostforgeError });
   await t.throwsAsync(stat(join(root, 'bad.crt')));
 
   // issue: key made locally, 0600, never printed.
@@ -90,4 +92,62 @@ test('--pki-dir wins over the environment; wrong passphrase and bad options are 
   await t.throwsAsync(wrong.run('pki', 'crl'), { instanceOf: HostforgeError, message: /wrong CA passphrase/ });
   await t.throwsAsync(run('pki', '--pki-dir', join(root, 'opt-dir'), 'issue', 'x', '--days', 'ten'), { instanceOf: InputError, message: /--days must be a whole number/ });
   await t.throwsAsync(run('pki', '--pki-dir', join(root, 'opt-dir'), 'list', '--nope'));
+});
+
+test('pki sign: forged requests are refused by the signing policy; a terminal confirms the rest', async (t) => {
+  const root = await tempDir('policy');
+  const dir = join(root, 'ca');
+  const questions: string[] = [];
+  let answer: boolean | undefined = true;
+  const { run } = cli({ HOSTFORGE_CA_PASSPHRASE: PASS, HOSTFORGE_PKI_DIR: dir }, async (q) => {
+    questions.push(q);
+    return answer;
+  });
+  await run('pki', 'init', '--key-size', '2048');
+  const csr = async (name: string, subj: string, san?: string): Promise<string> => {
+    const args = ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(root, `${name}.key`), '-subj', subj, '-out', join(root, `${name}.csr`)];
+    if (san) args.push('-addext', `subjectAltName=${san}`);
+    const r = await openssl(args);
+    t.is(r.code, 0, r.stderr);
+    return join(root, `${name}.csr`);
+  };
+  // Defaults without a policy file: CN=root, O=system:masters and wildcard names are refused, even with --yes.
+  const forged = await csr('forged', '/O=system:masters/CN=root', 'DNS:*.example.org,IP:198.18.0.9');
+  const e = await t.throwsAsync(run('pki', 'sign', '--yes', forged), { instanceOf: InputError });
+  t.regex(e!.message, /subject CN=root is denied/);
+  t.regex(e!.message, /subject O=system:masters is denied/);
+  t.regex(e!.message, /wildcard DNS name \*\.example\.org is not allowed/);
+  t.regex(e!.message, /subject:\s+O=system:masters, CN=root/);
+  await t.throwsAsync(stat(join(root, 'forged.crt')));
+  t.is(questions.length, 0, 'a refused request is not even asked about');
+
+  // The terminal sees subject, SANs, usage and validity; "no" signs nothing, "yes" signs.
+  const ok = await csr('ok', '/O=ORG/CN=b1.backend.example.org', 'DNS:b1.backend.example.org,IP:198.18.0.30');
+  answer = false;
+  await t.throwsAsync(run('pki', 'sign', ok, '--usage', 'both'), { message: /declined/ });
+  t.regex(questions[0]!, /subject:\s+O=ORG, CN=b1.backend.example.org\n\s+SANs:\s+DNS:b1.backend.example.org, IP:198.18.0.30\n\s+usage:\s+both\n\s+validity:\s+365 days/);
+  await t.throwsAsync(stat(join(root, 'ok.crt')));
+  answer = true;
+  await run('pki', 'sign', ok, '--usage', 'both');
+  t.truthy(await stat(join(root, 'ok.crt')));
+
+  // A policy file narrows names, addresses, usages and validity.
+  await writeFile(join(dir, 'policy.yaml'), [
+    'subject:',
+    '  allow: ["CN=*.backend.example.org", "O=ORG"]',
+    'dns: ["*.backend.example.org"]',
+    'ips: ["198.18.0.0/27"]',
+    'usages: [client, both]',
+    'max_days: 90',
+    '',
+  ].join('\n'));
+  const other = await csr('other', '/O=Evil/CN=node9.lab.test', 'DNS:node9.lab.test,IP:198.18.0.99');
+  const p = await t.throwsAsync(run('pki', 'sign', '--yes', other, '--usage', 'server', '--days', '365'), { instanceOf: InputError });
+  for (const re of [/O=Evil matches none of O=ORG/, /CN=node9.lab.test matches none of CN=\*\.backend\.example\.org/, /DNS name node9.lab.test matches none/, /IP 198.18.0.99 is outside 198.18.0.0\/27/, /usage server is not one of client, both/, /365 days exceeds the policy's max_days 90/]) {
+    t.regex(p!.message, re);
+  }
+  await run('pki', 'sign', '--yes', ok, '--days', '90', '--out', join(root, 'ok2.crt'));
+  t.truthy(await stat(join(root, 'ok2.crt')));
+  await writeFile(join(dir, 'policy.yaml'), 'max_dayz: 3\n');
+  await t.throwsAsync(run('pki', 'sign', '--yes', ok), { instanceOf: InputError, message: /policy.yaml: unknown key "max_dayz"/ });
 });
