@@ -4,6 +4,7 @@
  * (`hostvars`, `groups`), so templates can reach other hosts' variables.
  */
 import type { HelperDelegate, HelperOptions } from 'handlebars';
+import { shQuote } from '../util/quote.js';
 
 type Args = unknown[];
 
@@ -159,6 +160,8 @@ export const helpers: Record<string, HelperDelegate> = {
   },
   list: (...args: Args) => params(args).values,
   add: (...args: Args) => params(args).values.reduce<number>((a, b) => a + Number(b), 0),
+  /** Ansible's `| quote`: one POSIX shell word. */
+  quote: (...args: Args) => shQuote(String(params(args).values[0] ?? '')),
   upper: (...args: Args) => String(params(args).values[0] ?? '').toUpperCase(),
   lower: (...args: Args) => String(params(args).values[0] ?? '').toLowerCase(),
   trim: (...args: Args) => String(params(args).values[0] ?? '').trim(),
