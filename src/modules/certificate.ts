@@ -187,6 +187,8 @@ export interface CertState {
   /** The host key's public key id; null when the key is missing (it will be generated). */
   keyId: string | null;
   cert: CertInfo | 'missing' | 'unparseable';
+  /** The CA revoked the current certificate (`hostforge pki revoke`): it must be replaced. */
+  revoked?: { date: string; reason: string } | null;
 }
 
 const DAY = 86_400_000;
@@ -214,6 +216,7 @@ export function issueReasons(s: CertState, w: CertWant, now: number): string[] {
   if (s.cert === 'unparseable') return [...reasons, 'certificate unparseable'];
   const c = s.cert;
   if (!c.issuedByCa) reasons.push(`issued by another CA (${fmtName(c.issuer)})`);
+  if (c.issuedByCa && s.revoked) reasons.push(`revoked by the CA on ${s.revoked.date} (${s.revoked.reason})`);
   if (s.keyId !== null && c.publicKeyId !== s.keyId) reasons.push('key mismatch');
   if (!sameSubject(c.subject, w.subject)) reasons.push(`subject ${fmtName(c.subject)} → ${fmtName(w.subject)}`);
   if (c.dns.join() !== w.dns.join()) reasons.push(`DNS names ${listDiff(c.dns, w.dns)}`);
@@ -406,7 +409,8 @@ export async function planCertificate(host: Host, args: CertificateArgs, pki: Pk
   // The certificate.
   const text = obs.cert.text;
   const info = text === null ? null : pki.inspectCert(text);
-  const state: CertState = { keyId, cert: text === null ? 'missing' : info === null ? 'unparseable' : info };
+  const revoked = info?.issuedByCa ? await pki.revocation(info.serial) : null;
+  const state: CertState = { keyId, cert: text === null ? 'missing' : info === null ? 'unparseable' : info, revoked };
   const reasons = issueReasons(state, want, now);
   const caPem = await pki.caCertPem();
   const caInfo = pki.inspectCert(caPem);

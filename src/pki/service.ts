@@ -327,6 +327,13 @@ export class Pki implements PkiService {
     return this.#flush;
   }
 
+  async revocation(serial: string): Promise<{ date: string; reason: string } | null> {
+    const num = (hex: string): string => hex.replace(/:/g, '').toLowerCase().replace(/^0+(?=.)/, '');
+    const index = await this.store.readIndex();
+    const hit = index.certs.find((c) => c.revoked && num(c.serial) === num(serial));
+    return hit?.revoked ? { date: hit.revoked.date, reason: hit.revoked.reason } : null;
+  }
+
   async list(): Promise<ListedCert[]> {
     const index = await this.store.readIndex();
     const now = this.now().getTime();

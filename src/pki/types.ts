@@ -73,6 +73,8 @@ export interface HostKeyRecord {
 export interface PkiService {
   /** The CA certificate PEM. */
   caCertPem(): Promise<string>;
+  /** When and why the CA revoked the certificate with this serial (hex); null when it did not. */
+  revocation(serial: string): Promise<{ date: string; reason: string } | null>;
   /** Verify the CSR's signature, sign it with the CA, record it; returns the cert PEM. */
   signCsr(csrPem: string, req: SignRequest): Promise<string>;
   /** Parse a certificate (PEM); null when it cannot be parsed. Pure, no key needed. */

@@ -91,6 +91,11 @@ const rows: Row[] = [
   },
   { name: 'forced', state: { keyId: 'k1', cert: good }, want: { force: true }, reasons: ['forced'] },
   {
+    name: 'revoked by the CA',
+    state: { keyId: 'k1', cert: good, revoked: { date: '2026-11-30T10:00:00.000Z', reason: 'keyCompromise' } },
+    reasons: ['revoked by the CA on 2026-11-30T10:00:00.000Z (keyCompromise)'],
+  },
+  {
     name: 'several at once',
     state: { keyId: 'k2', cert: { ...good, usage: 'client', ips: [] } },
     reasons: ['key mismatch', 'IP addresses +198.18.0.11', 'usage client → both'],
