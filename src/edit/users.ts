@@ -56,6 +56,10 @@ export interface UserArgs {
   create_home?: boolean;
   /** userdel -r */
   remove?: boolean;
+  /** The crypted password (as in /etc/shadow, e.g. from `mkpasswd -m sha-512`); a secret. */
+  password?: string;
+  /** always (default): set it when it differs; on_create: only for a new user. */
+  update_password?: 'always' | 'on_create';
 }
 
 export interface UserPlan {
@@ -142,4 +146,24 @@ export function planUser(passwd: PasswdEntry[], groups: GroupEntry[], a: UserArg
   if (what.length === 0) return null;
   argv.push(a.name);
   return { action: 'update', argv, summary: `user ${a.name}: ${what.join(', ')}` };
+}
+
+/**
+ * Whether the password field must be set: the user is new (or being created) and has a password
+ * to get, or update_password is always and the crypted value differs. `shadow` is the user's
+ * current crypted field, undefined when the user does not exist yet.
+ */
+export function passwordNeedsSet(a: UserArgs, shadow: string | undefined): boolean {
+  if (a.password === undefined || (a.state ?? 'present') === 'absent') return false;
+  if (shadow === undefined) return true;
+  return (a.update_password ?? 'always') === 'always' && shadow !== a.password;
+}
+
+/** The crypted field of NAME in /etc/shadow text; undefined when it has no line. */
+export function shadowField(text: string, name: string): string | undefined {
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name && f.length >= 2) return f[1];
+  }
+  return undefined;
 }

@@ -1,10 +1,11 @@
 /**
  * user: create, modify or remove a local user with useradd/usermod/userdel.
- * plan reads /etc/passwd and /etc/group in ONE exec; one 'user' change carries the argv.
+ * plan reads /etc/passwd and /etc/group (and /etc/shadow for `password`) in ONE exec; one 'user'
+ * change carries the argv; a password change (data.password) sets the crypted password through chpasswd -e.
  */
 import { TaskError } from '../errors.js';
 import type { ApplyResult, Change, Module } from './types.js';
-import { parseGroup, parsePasswd, planUser, type UserArgs } from '../edit/users.js';
+import { parseGroup, parsePasswd, passwordNeedsSet, planUser, shadowField, type UserArgs } from '../edit/users.js';
 import { parseSections, sectionsScript } from '../edit/script.js';
 import { bool, id, nonEmpty, object, oneOfValues, strList, type Schema } from './support/schema.js';
 
@@ -24,6 +25,8 @@ export const userSchema: Schema = object(
     system: bool,
     create_home: bool,
     remove: bool,
+    password: { type: 'string', pattern: '^[^:\n]*$', description: 'crypted password as in /etc/shadow (a secret: never printed)' },
+    update_password: oneOfValues('always', 'on_create'),
   },
   ['name'],
 );
@@ -37,6 +40,7 @@ export const userModule: Module<UserArgs> = {
       script: sectionsScript([
         { name: 'passwd', cmd: ['cat', '/etc/passwd'] },
         { name: 'group', cmd: ['cat', '/etc/group'] },
+        ...(args.password !== undefined ? [{ name: 'shadow', cmd: ['cat', '/etc/shadow'] }] : []),
       ]),
     });
     const s = parseSections(r.stdout);
@@ -44,11 +48,25 @@ export const userModule: Module<UserArgs> = {
     const group = s.get('group');
     if (!passwd || passwd.rc !== 0 || !group || group.rc !== 0) throw new TaskError(`user: cannot read /etc/passwd and /etc/group: ${r.stderr.trim()}`);
     const p = planUser(parsePasswd(passwd.out), parseGroup(group.out), args);
-    if (!p) return [];
-    return [{ action: p.action, kind: 'user', target: args.name, summary: p.summary, data: { argv: p.argv } }];
+    const changes: Change[] = p ? [{ action: p.action, kind: 'user', target: args.name, summary: p.summary, data: { argv: p.argv } }] : [];
+    if (args.password !== undefined) {
+      const shadow = s.get('shadow');
+      if (!shadow || shadow.rc !== 0) throw new TaskError(`user: cannot read /etc/shadow (become root?): ${r.stderr.trim()}`);
+      const exists = parsePasswd(passwd.out).some((e) => e.name === args.name);
+      if (passwordNeedsSet(args, exists ? (shadowField(shadow.out, args.name) ?? '') : undefined)) {
+        changes.push({ action: 'update', kind: 'user', target: args.name, summary: `set the password of ${args.name}`, sensitive: true, data: { password: true } });
+      }
+    }
+    return changes;
   },
   async apply(host, changes, args): Promise<ApplyResult> {
     for (const c of changes) {
+      if (c.data?.password === true) {
+        // The crypted value goes on stdin, never into an argv.
+        const r = await host.exec(['chpasswd', '-e'], { stdin: `${args.name}:${args.password ?? ''}\n` });
+        if (r.code !== 0) throw new TaskError(`chpasswd failed for ${args.name}: ${r.stderr.trim() || `exit ${r.code}`}`);
+        continue;
+      }
       const argv = c.data?.argv;
       if (!Array.isArray(argv) || !argv.every((a): a is string => typeof a === 'string')) throw new TaskError('user: malformed change');
       const r = await host.exec(argv);

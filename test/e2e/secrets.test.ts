@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostforge, REPO } from '../helpers/cli.js';
-import { labSkipReason, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
+import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
 import { encodings } from '../../src/util/redact.js';
 
 const LAB = 'secrets';
@@ -19,12 +19,14 @@ let dir: string;
 const DB_PASSWORD = 'q"uo\\te$`x-Pa55';
 const SHORT = 'Zx';
 const TOKEN = 'T0k-EN.value_77';
+/** A crypted password held in a variable named `x`: secret because `password:` is. */
+const HASH = '$6$hfsalt$1Qz3vW0KJq7bE2yHq9uR3tQdTq1zYt9e0Pq4rKx8mWw5b2nL6cV7aS1dF3gH4jK5lZ6xC7vB8nM9qW0eR1tY2u';
 let keyPem = '';
 
 /** Every form a secret must never take in an output. */
 function forbidden(): string[] {
   const out = new Set<string>();
-  for (const s of [DB_PASSWORD, TOKEN]) {
+  for (const s of [DB_PASSWORD, TOKEN, HASH]) {
     for (const f of encodings(s)) if (f.length >= 6) out.add(f);
     out.add(s.toUpperCase());
     out.add(s.toLowerCase());
@@ -49,7 +51,7 @@ test.before(async () => {
   keyPem = readFileSync(join(dir, 'k'), 'utf8');
   writeFileSync(
     join(dir, 'secrets.yaml'),
-    `db_password: ${JSON.stringify(DB_PASSWORD)}\nshort_pass: ${SHORT}\nmaterial: ${JSON.stringify(keyPem)}\n`,
+    `db_password: ${JSON.stringify(DB_PASSWORD)}\nshort_pass: ${SHORT}\nmaterial: ${JSON.stringify(keyPem)}\nx: ${JSON.stringify(HASH)}\n`,
   );
   lab = await startLab(LAB, 1);
 });
@@ -86,6 +88,8 @@ test.serial('check, apply and re-apply with -v --diff and --json leak no secret 
     t.true(r.stdout.includes('***'), 'secrets show as ***');
   }
   // The files on the host do hold the real values (redaction is for outputs only).
+  const shadow = await sshRun(lab, 'node1', 'getent shadow hfsecret | cut -d: -f2');
+  t.is(shadow.stdout.trim(), HASH);
   const cat = await hostforge(['apply', join(dir, 'site.yaml'), '-i', lab.inventoryPath, '-e', `api_token=${TOKEN}`, '--check'], { cwd: dir });
   t.is(cat.code, 0);
   t.regex(cat.stdout, /changed=0/);

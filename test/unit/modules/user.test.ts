@@ -1,6 +1,6 @@
 import test from 'ava';
 import { TaskError } from '../../../src/errors.js';
-import { parseGroup, parsePasswd, planUser, type UserArgs } from '../../../src/edit/users.js';
+import { parseGroup, parsePasswd, passwordNeedsSet, planUser, shadowField, type UserArgs } from '../../../src/edit/users.js';
 import { userModule } from '../../../src/modules/user.js';
 import { validator } from '../../../src/playbook/schema.js';
 import { splitWords } from '../../../src/modules/text/shellwords.js';
@@ -79,4 +79,21 @@ test('user: run twice', async (t) => {
   t.deepEqual(second, []);
   t.regex(host.text('/etc/passwd') ?? '', /^uwsgi:x:2000:2000::\/containers:\/bin\/false$/m);
   t.deepEqual(await plan(userModule, host, { name: 'uwsgi', shell: '/bin/false' }), []);
+});
+
+test('user password: set for a new user, when the crypted value differs, never with on_create for an existing one', (t) => {
+  const hash = '$6$salt$abcdef';
+  const shadow = `root:*:19000:0:99999:7:::\nalice:${hash}:19000:0:99999:7:::\nbob:!:19000::::::\n`;
+  t.is(shadowField(shadow, 'alice'), hash);
+  t.is(shadowField(shadow, 'bob'), '!');
+  t.is(shadowField(shadow, 'carol'), undefined);
+  t.true(passwordNeedsSet({ name: 'carol', password: hash }, undefined));
+  t.false(passwordNeedsSet({ name: 'alice', password: hash }, hash));
+  t.true(passwordNeedsSet({ name: 'bob', password: hash }, '!'));
+  t.false(passwordNeedsSet({ name: 'bob', password: hash, update_password: 'on_create' }, '!'));
+  t.false(passwordNeedsSet({ name: 'bob' }, '!'));
+  t.false(passwordNeedsSet({ name: 'bob', password: hash, state: 'absent' }, '!'));
+  const v = validator(userModule.args as object, false);
+  t.true(v({ name: 'x', password: hash, update_password: 'on_create' }));
+  t.false(v({ name: 'x', password: 'a:b' }));
 });
