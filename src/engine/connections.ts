@@ -7,12 +7,15 @@ import { UnreachableError } from '../errors.js';
 import type { Facts, Host, Vars } from '../modules/types.js';
 import { RemoteHost, type BecomeSpec } from '../transport/remote-host.js';
 import { SshConnection, type ConnectionSpec } from '../transport/ssh.js';
+import { LocalConnection } from '../transport/local.js';
 
 export interface ConnectionPoolOptions {
   specFor(host: string): ConnectionSpec;
   becomeFor(host: string): BecomeSpec;
   varsFor(host: string): Vars;
   readFacts(host: Host): Promise<Facts>;
+  /** The bastion itself (`localhost` outside the inventory, or ansible_connection: local): no SSH. */
+  isLocal?(host: string): boolean;
 }
 
 export class ConnectionPool {
@@ -26,9 +29,10 @@ export class ConnectionPool {
   host(name: string): Promise<RemoteHost> {
     let p = this.#open.get(name);
     if (!p) {
-      p = SshConnection.open(this.#opts.specFor(name)).then(
-        (conn) => new RemoteHost(name, this.#opts.varsFor(name), conn, this.#opts.becomeFor(name), this.#opts.readFacts),
-      );
+      const become = this.#opts.becomeFor(name);
+      p = this.#opts.isLocal?.(name)
+        ? Promise.resolve(new RemoteHost(name, this.#opts.varsFor(name), new LocalConnection(name), become, this.#opts.readFacts))
+        : SshConnection.open(this.#opts.specFor(name)).then((conn) => new RemoteHost(name, this.#opts.varsFor(name), conn, become, this.#opts.readFacts));
       this.#open.set(name, p);
     }
     return p;

@@ -11,7 +11,7 @@
  * groups, hostvars, play_hosts, ansible_check_mode, playbook_dir, role_path, item.
  */
 import type { Facts, Vars } from '../modules/types.js';
-import type { RoleRef, Task } from '../playbook/types.js';
+import type { BlockFrame, RoleRef, Task } from '../playbook/types.js';
 import { createScope, mergeLayers, OMIT, type Scope } from '../vars/scope.js';
 import type { PredictedState } from './predicted-host.js';
 
@@ -33,6 +33,14 @@ export interface HostRunState {
   failed: boolean;
   unreachable: boolean;
   notified: Set<string>;
+  /** The last failure of a failed host, for block rescue/always and ansible_failed_*. */
+  failure?: { frames: BlockFrame[]; task: string; result: Vars };
+  /** Blocks whose rescue this host is running. */
+  rescuing?: Set<number>;
+  /** The result of the host's last failed task (ansible_failed_result). */
+  lastResult?: Vars;
+  /** meta: end_host — no more tasks for this host in this play. */
+  ended?: boolean;
 }
 
 export interface RunVars {

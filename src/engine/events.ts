@@ -29,6 +29,8 @@ export interface Recap {
   failed: number;
   skipped: number;
   unreachable: number;
+  /** Failures caught by a block's rescue (not counted in failed, as Ansible). */
+  rescued: number;
   ignored: number;
 }
 
@@ -51,5 +53,5 @@ export interface Reporter {
 }
 
 export function emptyRecap(): Recap {
-  return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 };
+  return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 };
 }

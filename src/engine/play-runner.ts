@@ -10,6 +10,8 @@ import { errorMessage } from '../errors.js';
 import type { Reporter, TaskResultEvent } from './events.js';
 import type { HostRunState } from './context.js';
 import { runTaskOnHost, type TaskEnv } from './task-runner.js';
+import { blockDecision } from './blocks.js';
+import { recordFailures, rescue, runMeta, shareRunOnce } from './play-steps.js';
 
 export interface TagFilter {
   tags: string[];
@@ -21,6 +23,8 @@ export interface PlayEnv extends Omit<TaskEnv, 'playVars' | 'playHosts' | 'playB
   tagFilter: TagFilter;
   reporter: Reporter;
   onResult(e: TaskResultEvent): void;
+  /** A block's rescue caught this host's failure (the recap moves it from failed to rescued). */
+  onRescue?(host: string): void;
 }
 
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -66,13 +70,18 @@ export function batches(hosts: string[], serial: (number | string)[] | undefined
 function active(hosts: string[], states: Map<string, HostRunState>): string[] {
   return hosts.filter((h) => {
     const s = states.get(h)!;
-    return !s.failed && !s.unreachable;
+    return !s.failed && !s.unreachable && !s.ended;
   });
 }
 
 export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): Promise<{ aborted: boolean }> {
   const { reporter, states } = env;
   reporter.emit({ type: 'play_start', play: play.name, hosts });
+  for (const h of hosts) {
+    const st = states.get(h)!;
+    st.ended = false;
+    st.rescuing = new Set();
+  }
   const taskEnv: TaskEnv = {
     ...env,
     playVars: play.vars,
@@ -82,14 +91,18 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
     playEnvironment: play.environment,
   };
 
-  const runTask = async (task: Task, on: string[], handler: boolean): Promise<void> => {
-    if (on.length === 0) return;
+  const runTask = async (task: Task, on: string[], handler: boolean): Promise<TaskResultEvent[]> => {
+    if (on.length === 0) return [];
     reporter.emit({ type: 'task_start', task: task.name, hosts: on, handler });
-    await mapLimit(on, env.forks, async (h) => {
+    const all: TaskResultEvent[] = [];
+    const limit = task.throttle && task.throttle > 0 ? Math.min(task.throttle, env.forks) : env.forks;
+    await mapLimit(on, limit, async (h) => {
       const events = await runTaskOnHost(task, h, taskEnv);
       for (const e of events) env.onResult(e);
+      all.push(...events);
       reporter.emit({ type: 'task_host_done', task: task.name, host: h });
     });
+    return all;
   };
 
   const runHandlers = async (batch: string[]): Promise<void> => {
@@ -108,6 +121,7 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
   };
 
   let aborted = false;
+  let endPlay = false;
   for (const batch of batches(hosts, play.serial)) {
     if (play.gatherFacts) {
       const on = active(batch, states);
@@ -131,15 +145,38 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
       }
     }
     for (const task of play.tasks) {
-      const on = active(batch, states);
-      if (on.length === 0) break;
       if (task.meta === 'flush_handlers') {
         await runHandlers(batch);
         continue;
       }
-      if (task.meta) continue;
       if (!taskSelected(task, env.tagFilter)) continue;
-      await runTask(task, on, false);
+      if (task.meta === 'clear_host_errors') {
+        await runMeta(task, batch, batch, taskEnv);
+        continue;
+      }
+      const decisions = new Map(batch.map((h) => [h, blockDecision(task, states.get(h)!)] as const));
+      let on = batch.filter((h) => decisions.get(h)!.run);
+      if (on.length === 0) continue;
+      for (const h of on) {
+        const d = decisions.get(h)!;
+        if (d.run && d.rescue !== undefined) rescue(states.get(h)!, d.rescue, env);
+      }
+      if (task.meta) {
+        const stop = await runMeta(task, on, batch, taskEnv);
+        if (stop === 'play') endPlay = true;
+        if (stop) break;
+        continue;
+      }
+      if (task.runOnce) on = on.slice(0, 1);
+      const events = await runTask(task, on, false);
+      recordFailures(task, events, states);
+      if (task.runOnce) shareRunOnce(task, on[0]!, batch.filter((h) => decisions.get(h)!.run), states, env);
+      const failedNow = events.some((e) => e.status === 'failed' && !e.ignored);
+      if (failedNow && task.anyErrorsFatal && !(task.blocks ?? []).some((f) => f.hasRescue && f.part === 'block')) {
+        reporter.emit({ type: 'warning', msg: `any_errors_fatal: "${task.name}" failed: stopping the play for every host` });
+        aborted = true;
+        break;
+      }
       const failed = batch.filter((h) => states.get(h)!.failed || states.get(h)!.unreachable).length;
       if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
         reporter.emit({ type: 'warning', msg: `max_fail_percentage ${play.maxFailPercentage}% exceeded: stopping the play` });
@@ -147,7 +184,7 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
         break;
       }
     }
-    if (aborted) break;
+    if (aborted || endPlay) break;
     await runHandlers(batch);
   }
   reporter.emit({ type: 'play_end', play: play.name });

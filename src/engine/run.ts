@@ -42,6 +42,29 @@ export interface RunSummary {
   durationMs: number;
 }
 
+/** Ansible's implicit localhost: the bastion, unless the inventory says how to reach it. */
+export const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
+
+export function isLocalHost(h: string, inv: { hosts(): string[]; hostVars(h: string): Record<string, unknown> }): boolean {
+  if (!inv.hosts().includes(h)) return LOCAL_NAMES.has(h);
+  return inv.hostVars(h).ansible_connection === 'local';
+}
+
+/** A play's `order:` of its hosts. */
+export function orderHosts(hosts: string[], order: string | undefined): string[] {
+  const h = [...hosts];
+  if (order === 'reverse_inventory') return h.reverse();
+  if (order === 'sorted') return h.sort();
+  if (order === 'reverse_sorted') return h.sort().reverse();
+  if (order === 'shuffle') {
+    for (let i = h.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [h[i], h[j]] = [h[j]!, h[i]!];
+    }
+  }
+  return h;
+}
+
 export function exitCodeFor(recap: Record<string, Recap>): number {
   const all = Object.values(recap);
   if (all.some((r) => r.failed > 0)) return 2;
@@ -88,11 +111,13 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
       return { name: h, host: c.host, port: c.port, user: c.user, privateKeyFile: c.privateKeyFile, knownHostsFile: c.knownHostsFile, password: c.password, connectTimeoutMs: c.connectTimeoutMs, acceptNewHostKeys: opts.acceptNewHostKeys };
     },
     becomeFor: (h) => {
+      if (!inv.hosts().includes(h)) return { enabled: false, user: 'root' };
       const c = connectionFor(h, inv.hostVars(h));
       return { enabled: c.become ?? false, user: c.becomeUser ?? 'root' };
     },
-    varsFor: (h) => inv.hostVars(h),
+    varsFor: (h) => (inv.hosts().includes(h) ? inv.hostVars(h) : {}),
     readFacts,
+    isLocal: (h) => isLocalHost(h, inv),
   });
 
   const onResult = (e: TaskResultEvent): void => {
@@ -111,7 +136,12 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   try {
     for (const { play, hosts } of plays) {
       const eligible = hosts.filter((h) => !states.get(h)!.unreachable && !states.get(h)!.failed);
-      const { aborted } = await runPlay(play, eligible, { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult, savedPlan: opts.savedPlan });
+      const onRescue = (h: string): void => {
+        const r = recap[h]!;
+        if (r.failed > 0) r.failed--;
+        r.rescued++;
+      };
+      const { aborted } = await runPlay(play, orderHosts(eligible, play.order), { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult, onRescue, savedPlan: opts.savedPlan });
       if (aborted) break;
     }
   } finally {

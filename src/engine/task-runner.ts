@@ -272,7 +272,9 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
     }
     const mod = getModule(task.module);
     if (!mod) throw new InputError(`unknown module "${task.module}"`, { location: task.location });
-    const connected = await env.pool.host(hostName);
+    // delegate_to: the commands run on another host (or the bastion), with this host's variables.
+    const delegate = task.delegateTo === undefined ? hostName : String(evaluate(task.delegateTo, scope.context, { origin: task.location, revealed: scope.revealed }));
+    const connected = await env.pool.host(delegate);
     const host = becomeHost(connected, task, env);
 
     if (task.loop === undefined) {
@@ -340,7 +342,10 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
     events.push({ ...base, item: o.item, status: o.status, changes: o.changes, msg: o.msg, output: o.output, ignored, durationMs: o.durationMs });
     if (o.status === 'changed') for (const n of task.notify) state.notified.add(n);
     if (o.status === 'unreachable') state.unreachable = true;
-    if (o.status === 'failed' && !ignored) state.failed = true;
+    if (o.status === 'failed' && !ignored) {
+      state.failed = true;
+      state.lastResult = o.result;
+    }
   }
   return events;
 }

@@ -9,6 +9,7 @@ import { loadYamlFile, type YamlDoc } from '../util/yaml.js';
 import { BUNDLED_ROLES, loadRole, parseRoleEntry, type LoadedRole } from './roles.js';
 import { check, playSchema } from './schema.js';
 import { loadTaskList, type TaskContext } from './tasks.js';
+import { roleIncluder } from './include-role.js';
 import type { Play, Playbook, Task } from './types.js';
 
 export interface LoadOptions {
@@ -88,17 +89,19 @@ async function loadPlay(raw: unknown, index: number, doc: YamlDoc, file: string,
     file,
     doc,
     searchPaths: [join(dir, 'templates'), join(dir, 'files'), dir],
-    inherited: { when: [], tags: list(p.tags), vars: {} },
+    inherited: { when: [], tags: list(p.tags), vars: {}, anyErrorsFatal: p.any_errors_fatal === undefined ? undefined : bool(p.any_errors_fatal, false) },
     depth: 0,
   };
   const seen = new Map<string, LoadedRole>();
   const searchDirs = roleSearchDirs(dir, opts.rolesPath);
+  const includedHandlers: Task[] = [];
+  base.loadRoleTasks = roleIncluder(searchDirs, includedHandlers);
   const loadedRoles: LoadedRole[] = [];
   const rolesRaw = (p.roles as unknown[] | undefined) ?? [];
   for (let r = 0; r < rolesRaw.length; r++) {
     const entry = parseRoleEntry(rolesRaw[r]);
     entry.tags = [...list(p.tags), ...entry.tags];
-    loadedRoles.push(...(await loadRole(entry, searchDirs, doc.locate([index, 'roles', r]), seen)));
+    loadedRoles.push(...(await loadRole(entry, searchDirs, doc.locate([index, 'roles', r]), seen, [], base.loadRoleTasks)));
   }
   const section = (key: string, handlers = false): Promise<Task[]> =>
     loadTaskList(p[key], [index, key], { ...base, handlers });
@@ -111,7 +114,7 @@ async function loadPlay(raw: unknown, index: number, doc: YamlDoc, file: string,
     ...(await section('tasks')),
     ...(await section('post_tasks')),
   ];
-  const handlers: Task[] = [...loadedRoles.flatMap((r) => r.handlers), ...(await section('handlers', true))];
+  const handlers: Task[] = [...loadedRoles.flatMap((r) => r.handlers), ...(await section('handlers', true)), ...includedHandlers];
   const hosts = Array.isArray(p.hosts) ? (p.hosts as string[]).join(':') : String(p.hosts);
   const varsFiles = list(p.vars_files);
   const serial = p.serial === undefined ? undefined : Array.isArray(p.serial) ? (p.serial as (number | string)[]) : [p.serial as number | string];
@@ -124,6 +127,7 @@ async function loadPlay(raw: unknown, index: number, doc: YamlDoc, file: string,
     gatherFacts: bool(p.gather_facts, true),
     serial,
     maxFailPercentage: p.max_fail_percentage as number | undefined,
+    order: p.order as Play['order'],
     vars: { ...((p.vars as Vars | undefined) ?? {}), ...(await loadVarsFiles(varsFiles, dir, doc, [index, 'vars_files'])) },
     varsFiles,
     tasks,

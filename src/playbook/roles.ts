@@ -10,7 +10,7 @@ import { InputError, type SourceLocation } from '../errors.js';
 import type { Vars } from '../modules/types.js';
 import { loadYamlFile, type YamlDoc } from '../util/yaml.js';
 import { check, roleMetaSchema } from './schema.js';
-import { loadTaskList } from './tasks.js';
+import { loadTaskList, type RoleTaskLoader } from './tasks.js';
 import type { RoleRef, Task } from './types.js';
 
 /** hostforge's bundled roles (…/roles beside dist/ or src/). */
@@ -43,13 +43,14 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-async function findMain(dir: string): Promise<string | undefined> {
-  for (const f of ['main.yaml', 'main.yml', 'main']) if (await exists(join(dir, f))) return join(dir, f);
+/** DIR/NAME.yaml, .yml or NAME (Ansible's tasks/main.yml lookup, also for tasks_from: NAME). */
+export async function findMain(dir: string, name = 'main'): Promise<string | undefined> {
+  for (const f of [`${name}.yaml`, `${name}.yml`, name]) if (await exists(join(dir, f))) return join(dir, f);
   return undefined;
 }
 
-async function loadVarsFile(dir: string): Promise<Vars> {
-  const f = await findMain(dir);
+export async function loadVarsFile(dir: string, name = 'main'): Promise<Vars> {
+  const f = await findMain(dir, name);
   if (!f) return {};
   const doc = await loadYamlFile(f);
   if (doc.data === null || doc.data === undefined) return {};
@@ -102,6 +103,7 @@ export async function loadRole(
   usedAt: SourceLocation,
   seen: Map<string, LoadedRole>,
   stack: string[] = [],
+  loadRoleTasks?: RoleTaskLoader,
 ): Promise<LoadedRole[]> {
   const key = `${entry.name} ${JSON.stringify(entry.params)}`;
   if (seen.has(key)) return [];
@@ -121,7 +123,7 @@ export async function loadRole(
     const deps = (meta.dependencies as unknown[] | undefined) ?? [];
     for (let i = 0; i < deps.length; i++) {
       const dep = parseRoleEntry(deps[i]);
-      out.push(...(await loadRole(dep, searchDirs, metaDoc.locate(['dependencies', i]), seen, [...stack, entry.name])));
+      out.push(...(await loadRole(dep, searchDirs, metaDoc.locate(['dependencies', i]), seen, [...stack, entry.name], loadRoleTasks)));
     }
     const specs = meta.argument_specs as Record<string, { options?: Record<string, ArgumentOption> }> | undefined;
     argumentSpec = specs?.main?.options;
@@ -143,7 +145,7 @@ export async function loadRole(
     const f = await findMain(join(path, sub));
     if (!f) return [];
     const doc = await loadYamlFile(f);
-    return loadTaskList(doc.data, [], { file: f, doc, role: ref, searchPaths, inherited, handlers, depth: 0 });
+    return loadTaskList(doc.data, [], { file: f, doc, role: ref, searchPaths, inherited, handlers, depth: 0, loadRoleTasks });
   };
   const role: LoadedRole = { ref, tasks: await load('tasks', false), handlers: await load('handlers', true), argumentSpec, usedAt };
   seen.set(key, role);

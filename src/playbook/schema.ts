@@ -19,6 +19,7 @@ export const TASK_KEYWORDS = [
   'name', 'when', 'loop', 'with_items', 'loop_control', 'register', 'notify', 'listen', 'tags', 'become',
   'become_user', 'ignore_errors', 'changed_when', 'failed_when', 'until', 'retries', 'delay', 'vars', 'no_log', 'args', 'check_mode',
   'block', 'rescue', 'always', 'import_tasks', 'include_tasks', 'meta', 'environment',
+  'run_once', 'delegate_to', 'delegate_facts', 'any_errors_fatal', 'import_role', 'include_role', 'throttle', 'local_action',
 ] as const;
 
 export const taskSchema = {
@@ -53,7 +54,17 @@ export const taskSchema = {
     block: { type: 'array', items: { type: 'object' } },
     import_tasks: { type: 'string' },
     include_tasks: { type: 'string' },
-    meta: { enum: ['flush_handlers', 'noop', 'end_host', 'end_play'] },
+    meta: { enum: ['flush_handlers', 'noop', 'end_host', 'end_play', 'end_batch', 'clear_host_errors', 'refresh_inventory'] },
+    rescue: { type: 'array', items: { type: 'object' } },
+    always: { type: 'array', items: { type: 'object' } },
+    run_once: boolish,
+    delegate_to: { type: 'string', minLength: 1 },
+    delegate_facts: boolish,
+    any_errors_fatal: boolish,
+    throttle: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }] },
+    include_role: { type: 'object' },
+    local_action: { anyOf: [{ type: 'string' }, { type: 'object' }] },
+    import_role: { type: 'object' },
   },
 };
 
@@ -80,6 +91,8 @@ export const playSchema = {
     gather_facts: boolish,
     serial: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\d+%?$' }, { type: 'array', items: { anyOf: [{ type: 'integer' }, { type: 'string' }] } }] },
     max_fail_percentage: { type: 'number', minimum: 0, maximum: 100 },
+    order: { enum: ['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle'] },
+    throttle: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }] },
     vars: { type: 'object' },
     vars_files: stringList,
     roles: { type: 'array', items: roleEntry },
@@ -88,7 +101,11 @@ export const playSchema = {
     post_tasks: { type: 'array', items: { type: 'object' } },
     handlers: { type: 'array', items: { type: 'object' } },
     tags: stringList,
-    any_errors_fatal: { type: 'boolean' },
+    any_errors_fatal: boolish,
+    // Accepted for compatibility: hostforge's modules are its own, so collections only name them.
+    collections: stringList,
+    // free runs like linear (each host still gets every task in order; only the interleaving differs).
+    strategy: { enum: ['linear', 'free'] },
   },
   additionalProperties: false,
 };

@@ -8,7 +8,23 @@ import { getModule, moduleNames } from '../modules/registry.js';
 import type { Vars } from '../modules/types.js';
 import { loadYamlFile, type YamlDoc, type YamlPath } from '../util/yaml.js';
 import { check, TASK_KEYWORDS, taskSchema } from './schema.js';
-import type { RoleRef, Task } from './types.js';
+import type { BlockFrame, RoleRef, Task } from './types.js';
+
+/** An include_role/import_role entry, loaded by the playbook loader (it knows the role path). */
+export interface RoleInclude {
+  name: string;
+  tasksFrom?: string;
+  handlersFrom?: string;
+  defaultsFrom?: string;
+  varsFrom?: string;
+  params: Vars;
+  when?: unknown;
+  tags: string[];
+}
+
+export type RoleTaskLoader = (inc: RoleInclude, usedAt: SourceLocation, inherited: TaskContext['inherited']) => Promise<Task[]>;
+
+let nextBlockId = 1;
 
 export interface TaskContext {
   file: string;
@@ -16,8 +32,22 @@ export interface TaskContext {
   role?: RoleRef;
   searchPaths: string[];
   /** Inherited from enclosing blocks / imports. */
-  inherited: { when: unknown[]; tags: string[]; become?: boolean; becomeUser?: string; vars: Vars; noLog?: boolean; environment?: unknown[] };
+  inherited: {
+    when: unknown[];
+    tags: string[];
+    become?: boolean;
+    becomeUser?: string;
+    vars: Vars;
+    noLog?: boolean;
+    environment?: unknown[];
+    blocks?: BlockFrame[];
+    runOnce?: boolean;
+    delegateTo?: string;
+    anyErrorsFatal?: boolean;
+  };
   handlers: boolean;
+  /** Loads the tasks of an include_role/import_role (set by the playbook loader). */
+  loadRoleTasks?: RoleTaskLoader;
   /** Depth guard for import_tasks cycles. */
   depth: number;
 }
@@ -63,6 +93,22 @@ export function parseKeyValue(text: string): Record<string, string> | undefined 
   return text.slice(pos).trim() === '' && Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** `local_action: MODULE ARGS` (or `{module: M, ...args}`) = the module with delegate_to: localhost. */
+function localAction(t: Record<string, unknown>, ctx: TaskContext, path: YamlPath): Record<string, unknown> {
+  const { local_action: la, ...rest } = t;
+  const bad = (): InputError => new InputError('local_action: expected "MODULE ARGS" or a mapping with module:', { code: 'SCHEMA', location: ctx.doc.locate([...path, 'local_action']) });
+  if (typeof la === 'string') {
+    const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(la);
+    if (!m) throw bad();
+    return { ...rest, delegate_to: 'localhost', [m[1]!]: m[2] === '' ? null : m[2] };
+  }
+  if (la !== null && typeof la === 'object' && !Array.isArray(la) && typeof (la as { module?: unknown }).module === 'string') {
+    const { module, ...args } = la as Record<string, unknown>;
+    return { ...rest, delegate_to: 'localhost', [module as string]: args };
+  }
+  throw bad();
+}
+
 export async function loadTaskList(raw: unknown, path: YamlPath, ctx: TaskContext): Promise<Task[]> {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) {
@@ -88,18 +134,54 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
   const environment = [...(inh.environment ?? []), ...(t.environment !== undefined ? [t.environment] : [])];
   const vars = { ...inh.vars, ...((t.vars as Vars | undefined) ?? {}) };
   const noLog = bool(t.no_log) ?? inh.noLog;
+  const runOnce = bool(t.run_once) ?? inh.runOnce;
+  const delegateTo = (t.delegate_to as string | undefined) ?? inh.delegateTo;
+  const anyErrorsFatal = bool(t.any_errors_fatal) ?? inh.anyErrorsFatal;
+  const inherited = { when, tags, become, becomeUser, vars, noLog, environment, blocks: inh.blocks, runOnce, delegateTo, anyErrorsFatal };
 
+  if (t.block !== undefined) {
+    if (!Array.isArray(t.block)) throw new InputError('block: expected a list of tasks', { code: 'SCHEMA', location: ctx.doc.locate([...path, 'block']) });
+    const id = nextBlockId++;
+    const hasRescue = Array.isArray(t.rescue) && t.rescue.length > 0;
+    const hasAlways = Array.isArray(t.always) && t.always.length > 0;
+    const part = async (key: 'block' | 'rescue' | 'always'): Promise<Task[]> =>
+      loadTaskList(t[key], [...path, key], {
+        ...ctx,
+        inherited: { ...inherited, blocks: [...(inh.blocks ?? []), { id, part: key, hasRescue, hasAlways }] },
+      });
+    return [...(await part('block')), ...(await part('rescue')), ...(await part('always'))];
+  }
   if (t.rescue !== undefined || t.always !== undefined) {
-    throw new InputError('block rescue/always is not supported; use ignore_errors or failed_when', {
+    throw new InputError('rescue/always belong to a block: (block: [...], rescue: [...], always: [...])', {
       code: 'SCHEMA',
       location: ctx.doc.locateKey([...path, t.rescue !== undefined ? 'rescue' : 'always']),
     });
   }
-  if (t.block !== undefined) {
-    return loadTaskList(t.block, [...path, 'block'], {
-      ...ctx,
-      inherited: { when, tags, become, becomeUser, vars, noLog, environment },
-    });
+  const roleInc = (t.include_role ?? t.import_role) as Record<string, unknown> | undefined;
+  if (roleInc !== undefined) {
+    const key = t.include_role !== undefined ? 'include_role' : 'import_role';
+    if (!ctx.loadRoleTasks) throw new InputError(`${key} is not allowed here`, { code: 'SCHEMA', location });
+    if (roleInc === null || typeof roleInc !== 'object' || typeof roleInc.name !== 'string') {
+      throw new InputError(`${key}: expected a mapping with name: ROLE`, { code: 'SCHEMA', location: ctx.doc.locate([...path, key]) });
+    }
+    for (const k of Object.keys(roleInc)) {
+      if (!['name', 'tasks_from', 'handlers_from', 'defaults_from', 'vars_from', 'public', 'apply', 'allow_duplicates', 'rolespec_validate'].includes(k)) {
+        throw new InputError(`${key}: unknown option "${k}"`, { code: 'SCHEMA', location: ctx.doc.locateKey([...path, key, k]) });
+      }
+    }
+    return ctx.loadRoleTasks(
+      {
+        name: roleInc.name,
+        tasksFrom: roleInc.tasks_from as string | undefined,
+        handlersFrom: roleInc.handlers_from as string | undefined,
+        defaultsFrom: roleInc.defaults_from as string | undefined,
+        varsFrom: roleInc.vars_from as string | undefined,
+        params: (t.vars as Vars | undefined) ?? {},
+        tags,
+      },
+      location,
+      { ...inherited, vars: inh.vars },
+    );
   }
   const include = (t.import_tasks ?? t.include_tasks) as string | undefined;
   if (include !== undefined) {
@@ -112,10 +194,11 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
       file,
       doc,
       depth: ctx.depth + 1,
-      inherited: { when, tags, become, becomeUser, vars, noLog, environment },
+      inherited,
     });
   }
 
+  if (t.local_action !== undefined) return loadTask(localAction(t, ctx, path), path, ctx);
   const moduleKeys = Object.keys(t).filter((k) => !KEYWORDS.has(k));
   if (t.meta !== undefined) moduleKeys.unshift('meta');
   if (moduleKeys.length === 0) {
@@ -158,6 +241,11 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
     role: ctx.role,
     searchPaths: ctx.searchPaths,
     location,
+    blocks: inh.blocks,
+    throttle: t.throttle === undefined ? undefined : Number(t.throttle),
+    runOnce,
+    delegateTo,
+    anyErrorsFatal,
   };
   if (moduleName === 'meta') {
     return [{ ...common, module: 'meta', args: {}, meta: t.meta as Task['meta'] }];

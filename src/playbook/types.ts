@@ -39,7 +39,25 @@ export interface Task {
   /** Where an argument (path below the module key) stands in the YAML. */
   locateArg?: (path: (string | number)[]) => SourceLocation;
   /** meta: flush_handlers */
-  meta?: 'flush_handlers' | 'noop' | 'end_host' | 'end_play';
+  meta?: 'flush_handlers' | 'noop' | 'end_host' | 'end_play' | 'end_batch' | 'clear_host_errors' | 'refresh_inventory';
+  /** The blocks the task sits in, outermost first, and in which part of each. */
+  blocks?: BlockFrame[];
+  /** run_once: run on the first host of the batch only; its result counts for all. */
+  runOnce?: boolean;
+  /** delegate_to: run the task's commands on this inventory host (or `localhost`, the bastion). */
+  delegateTo?: string;
+  /** any_errors_fatal: a failure on one host ends the play for all. */
+  anyErrorsFatal?: boolean;
+  /** throttle: at most this many hosts at once for this task. */
+  throttle?: number;
+}
+
+export interface BlockFrame {
+  /** Unique within the run. */
+  id: number;
+  part: 'block' | 'rescue' | 'always';
+  hasRescue: boolean;
+  hasAlways: boolean;
 }
 
 export interface RoleRef {
@@ -61,6 +79,8 @@ export interface Play {
   gatherFacts: boolean;
   serial?: (number | string)[];
   maxFailPercentage?: number;
+  /** Host order: inventory (default), reverse_inventory, sorted, reverse_sorted, shuffle. */
+  order?: 'inventory' | 'reverse_inventory' | 'sorted' | 'reverse_sorted' | 'shuffle';
   vars: Vars;
   varsFiles: string[];
   tasks: Task[];

@@ -38,7 +38,7 @@ export function recapLines(recap: Record<string, Recap>): string[] {
   const width = Math.max(4, ...hosts.map((h) => h.length));
   return hosts.map((h) => {
     const r = recap[h]!;
-    return `${h.padEnd(width)} : ok=${r.ok}  changed=${r.changed}  unreachable=${r.unreachable}  failed=${r.failed}  skipped=${r.skipped}  ignored=${r.ignored}`;
+    return `${h.padEnd(width)} : ok=${r.ok}  changed=${r.changed}  unreachable=${r.unreachable}  failed=${r.failed}  skipped=${r.skipped}  rescued=${r.rescued}  ignored=${r.ignored}`;
   });
 }
 

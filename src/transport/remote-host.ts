@@ -7,7 +7,16 @@ import { basename, dirname, posix } from 'node:path';
 import { TaskError } from '../errors.js';
 import type { ExecOptions, ExecResult, Facts, FileStat, Host, Vars, WriteOptions } from '../modules/types.js';
 import { shJoin, shQuote, toShell, type Command } from '../util/quote.js';
-import type { SshConnection } from './ssh.js';
+import type { RawExecResult } from './ssh.js';
+
+/** What a RemoteHost needs of its link: an SshConnection, or the bastion's LocalConnection. */
+export interface Connection {
+  readonly spec: { name: string; user: string };
+  exec(command: string, stdin?: string | Buffer, timeoutMs?: number): Promise<RawExecResult>;
+  get(path: string): Promise<Buffer | null>;
+  put(data: Buffer, path: string, mode?: number): Promise<void>;
+  close(): Promise<void>;
+}
 
 export interface BecomeSpec {
   /** Use sudo for every command unless a task says otherwise. */
@@ -21,12 +30,12 @@ export class RemoteHost implements Host {
   readonly name: string;
   readonly vars: Vars;
   readonly checkMode = false;
-  readonly #conn: SshConnection;
+  readonly #conn: Connection;
   readonly #become: BecomeSpec;
   readonly #readFacts: FactsReader;
   #facts?: Promise<Facts>;
 
-  constructor(name: string, vars: Vars, conn: SshConnection, become: BecomeSpec, readFacts: FactsReader) {
+  constructor(name: string, vars: Vars, conn: Connection, become: BecomeSpec, readFacts: FactsReader) {
     this.name = name;
     this.vars = vars;
     this.#conn = conn;
@@ -39,7 +48,7 @@ export class RemoteHost implements Host {
     return new RemoteHost(this.name, this.vars, this.#conn, become, this.#readFacts);
   }
 
-  get connection(): SshConnection {
+  get connection(): Connection {
     return this.#conn;
   }
 
