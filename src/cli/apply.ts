@@ -26,6 +26,7 @@ interface ApplyOptions {
   pkiDir?: string;
   rolesPath?: string[];
   planFile?: string;
+  shard?: string;
 }
 
 function splitTags(list: string[] | undefined): string[] {
@@ -36,6 +37,7 @@ function addRunOptions(cmd: Command): Command {
   return cmd
     .option('-i, --inventory <file>', 'inventory file or directory (repeatable)', collect)
     .option('-l, --limit <pattern>', 'only hosts matching this pattern')
+    .option('--shard <K/N>', 'only shard K of N of the hosts (stable by host name; merge the --json outputs with `recap merge`)')
     .option('-t, --tags <tags>', 'only tasks with these tags (comma-separated, repeatable)', collect)
     .option('--skip-tags <tags>', 'skip tasks with these tags', collect)
     .option('-e, --extra-vars <vars>', 'key=value, @file.yaml or a JSON mapping (repeatable; highest precedence)', collect)
@@ -68,13 +70,15 @@ async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
   const inventory = await openInventory(o.inventory, [playbook.dir]);
   const extraVars = await parseExtraVars(o.extraVars);
   const savedPlan = o.planFile ? await (await import('../engine/saved-plan.js')).loadSavedPlan(o.planFile) : undefined;
-  const { runPlaybook } = await import('../engine/run.js');
+  const [{ runPlaybook }, { parseShard }] = await Promise.all([import('../engine/run.js'), import('../engine/shard.js')]);
+  const shard = o.shard === undefined ? undefined : parseShard(o.shard);
   const revealed = new Set<string>();
   let pki: Promise<PkiService> | undefined;
   const summary = await runPlaybook({
     playbook,
     inventory,
     limit: o.limit,
+    shard,
     check: o.check === true,
     forks: o.forks,
     tags: splitTags(o.tags),
