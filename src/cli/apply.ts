@@ -2,15 +2,14 @@
  * `apply`, `plan` (= apply --check --diff) and `validate` (load + preflight, no host).
  */
 import type { Command } from 'commander';
-import { runPlaybook } from '../engine/run.js';
 import type { Reporter } from '../engine/events.js';
-import { loadPlaybook } from '../playbook/load.js';
 import type { PkiService } from '../pki/types.js';
-import { JsonReporter } from '../report/json.js';
-import { PlainReporter } from '../report/plain.js';
-import { preflight } from '../engine/preflight.js';
-import { loadSavedPlan } from '../engine/saved-plan.js';
 import { collect, openInventory, parseExtraVars, positiveInt } from './options.js';
+
+// The engine, the playbook loader (ajv, every module's schema) and the reporters are imported
+// when a command runs, not at start-up: `--version`, `--help` and the other commands skip them.
+const loadPlaybook = async (...a: Parameters<typeof import('../playbook/load.js').loadPlaybook>) =>
+  (await import('../playbook/load.js')).loadPlaybook(...a);
 
 interface ApplyOptions {
   inventory?: string[];
@@ -27,6 +26,7 @@ interface ApplyOptions {
   pkiDir?: string;
   rolesPath?: string[];
   planFile?: string;
+  shard?: string;
 }
 
 function splitTags(list: string[] | undefined): string[] {
@@ -37,6 +37,7 @@ function addRunOptions(cmd: Command): Command {
   return cmd
     .option('-i, --inventory <file>', 'inventory file or directory (repeatable)', collect)
     .option('-l, --limit <pattern>', 'only hosts matching this pattern')
+    .option('--shard <K/N>', 'only shard K of N of the hosts (stable by host name; merge the --json outputs with `recap merge`)')
     .option('-t, --tags <tags>', 'only tasks with these tags (comma-separated, repeatable)', collect)
     .option('--skip-tags <tags>', 'skip tasks with these tags', collect)
     .option('-e, --extra-vars <vars>', 'key=value, @file.yaml or a JSON mapping (repeatable; highest precedence)', collect)
@@ -49,13 +50,13 @@ function addRunOptions(cmd: Command): Command {
 }
 
 async function reporterFor(o: ApplyOptions, revealed: Set<string>): Promise<Reporter> {
-  if (o.json) return new JsonReporter(revealed);
+  if (o.json) return new (await import('../report/json.js')).JsonReporter(revealed);
   const opts = { diff: o.diff === true, verbose: o.verbose, revealed };
   if (process.stdout.isTTY && !process.env.CI) {
     const { ListrReporter } = await import('../report/listr.js');
     return new ListrReporter(opts);
   }
-  return new PlainReporter(opts);
+  return new (await import('../report/plain.js')).PlainReporter(opts);
 }
 
 /** The CA is opened (and its libraries loaded) only when a task needs it. */
@@ -68,13 +69,16 @@ async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
   const playbook = await loadPlaybook(playbookFile, { rolesPath: o.rolesPath });
   const inventory = await openInventory(o.inventory, [playbook.dir]);
   const extraVars = await parseExtraVars(o.extraVars);
-  const savedPlan = o.planFile ? await loadSavedPlan(o.planFile) : undefined;
+  const savedPlan = o.planFile ? await (await import('../engine/saved-plan.js')).loadSavedPlan(o.planFile) : undefined;
+  const [{ runPlaybook }, { parseShard }] = await Promise.all([import('../engine/run.js'), import('../engine/shard.js')]);
+  const shard = o.shard === undefined ? undefined : parseShard(o.shard);
   const revealed = new Set<string>();
   let pki: Promise<PkiService> | undefined;
   const summary = await runPlaybook({
     playbook,
     inventory,
     limit: o.limit,
+    shard,
     check: o.check === true,
     forks: o.forks,
     tags: splitTags(o.tags),
@@ -120,6 +124,7 @@ export function registerApplyCommands(program: Command): void {
       const extraVars = await parseExtraVars(o.extraVars);
       const limit = o.limit ? new Set(inv.resolvePattern(o.limit)) : undefined;
       const plays = playbook.plays.map((play) => ({ play, hosts: inv.resolvePattern(play.hosts).filter((h) => !limit || limit.has(h)) }));
+      const { preflight } = await import('../engine/preflight.js');
       await preflight({ plays, inv, run: { extraVars, playbookDir: playbook.dir, check: true, revealed: new Set() }, tagFilter: { tags: [], skipTags: [] } });
       const tasks = playbook.plays.reduce((n, p) => n + p.tasks.length, 0);
       process.stdout.write(`${playbook.file}: OK (${playbook.plays.length} plays, ${tasks} tasks, ${new Set(plays.flatMap((p) => p.hosts)).size} hosts)\n`);

@@ -1,7 +1,6 @@
 /** `hostforge inventory --list | --graph [GROUP] | --host H` (ansible-inventory's shapes). */
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
-import { formatAnsibleJson } from '../inventory/index.js';
 import { taintByName } from '../util/secret-args.js';
 import { isSecret, redactOutput } from '../util/secret.js';
 import { collect, openInventory } from './options.js';
@@ -25,6 +24,7 @@ export function registerInventoryCommand(program: Command): void {
     .option('--show-secrets', 'print secret values (passwords, vault values) in clear instead of ***')
     .action(async (o: { inventory?: string[]; list?: boolean; graph?: string | boolean; host?: string; showSecrets?: boolean }) => {
       const inv = await openInventory(o.inventory);
+      const { formatAnsibleJson } = await import('../inventory/index.js'); // loaded by openInventory
       const show = (data: unknown): string => {
         if (o.showSecrets) return formatAnsibleJson(revealDeep(data));
         taintByName(data);

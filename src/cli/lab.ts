@@ -70,7 +70,7 @@ export function registerLabCommands(program: Command, write: Write = (t) => void
 
   lab
     .command('up')
-    .description(`start COUNT (1-${MAX_HOSTS}) fresh lab hosts; an existing lab of the same name is replaced`)
+    .description(`start COUNT (1-${MAX_HOSTS}) fresh lab hosts, in parallel; an existing lab of the same name is replaced`)
     .argument('<count>', 'number of hosts')
     .addOption(nameOption())
     .addOption(stateRootOption())

@@ -11,6 +11,7 @@ import { registerApplyCommands } from './apply.js';
 import { registerInventoryCommand } from './inventory.js';
 import { registerLabCommands } from './lab.js';
 import { registerPkiCommands } from './pki.js';
+import { registerRecapCommands } from './recap.js';
 import { describeError, exitCodeForError } from './errors.js';
 import { redactOutput } from '../util/secret.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerLabCommands(program);
   registerPkiCommands(program);
+  registerRecapCommands(program);
   return program;
 }
 

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { InputError } from '../errors.js';
-import { loadInventory, type Inventory } from '../inventory/index.js';
+import type { Inventory } from '../inventory/index.js';
 import type { Vars } from '../modules/types.js';
 import { taintByName } from '../util/secret-args.js';
 import { parseYaml } from '../util/yaml.js';
@@ -22,6 +22,7 @@ export function inventorySources(given: string[] | undefined): string[] {
 }
 
 export async function openInventory(given: string[] | undefined, extraVarsDirs: string[] = []): Promise<Inventory> {
+  const { loadInventory } = await import('../inventory/index.js'); // not at start-up
   return loadInventory(inventorySources(given), { extraVarsDirs });
 }
 

@@ -16,11 +16,14 @@ import { runPlay, type TagFilter } from './play-runner.js';
 import { PredictedState } from './predicted-host.js';
 import { preflight } from './preflight.js';
 import type { SavedPlan } from './saved-plan.js';
+import { inShard, type Shard } from './shard.js';
 
 export interface RunOptions {
   playbook: LoadedPlaybook;
   inventory: Inventory;
   limit?: string;
+  /** --shard K/N: only the hosts of shard K (after --limit). */
+  shard?: Shard;
   check: boolean;
   forks: number;
   tags: string[];
@@ -79,7 +82,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   if (limit && limit.size === 0) throw new InputError(`--limit ${opts.limit} matches no host`, { code: 'USAGE' });
   const plays = opts.playbook.plays.map((play) => ({
     play,
-    hosts: inv.resolvePattern(play.hosts, (part) => reporter.emit({ type: 'warning', msg: `pattern "${part}" in play "${play.name}" matches no host` })).filter((h) => !limit || limit.has(h)),
+    hosts: inv.resolvePattern(play.hosts, (part) => reporter.emit({ type: 'warning', msg: `pattern "${part}" in play "${play.name}" matches no host` })).filter((h) => (!limit || limit.has(h)) && (!opts.shard || inShard(h, opts.shard))),
   }));
   const run: RunVars = { extraVars: opts.extraVars, playbookDir: opts.playbook.dir, check: opts.check, revealed: opts.revealed ?? new Set() };
   const tagFilter: TagFilter = { tags: opts.tags, skipTags: opts.skipTags };

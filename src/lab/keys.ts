@@ -1,5 +1,5 @@
 /** The lab's client key and the hosts' public host keys (known_hosts). */
-import { chmod, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, lstat, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runOk } from './exec.js';
 
@@ -30,12 +30,14 @@ export function knownHostsText(hosts: readonly { ip: string; keys: readonly Publ
 
 const KEY_ORDER = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa', 'ssh-dss'];
 
-/** The public host keys a host made for itself, read from its overlay's upper directory. */
+/** The public host keys a host made for itself, read from its overlay's upper directory (regular files only). */
 export async function readHostKeys(upper: string): Promise<PublicKey[]> {
   const dir = join(upper, 'etc/ssh');
   const names = (await readdir(dir)).filter((n) => /^ssh_host_\w+_key\.pub$/.test(n));
   const keys: PublicKey[] = [];
   for (const n of names) {
+    // A key of the machine's that the host deleted is an overlay whiteout (a 0/0 device) here.
+    if (!(await lstat(join(dir, n))).isFile()) continue;
     const k = parsePublicKey(await readFile(join(dir, n), 'utf8'));
     if (k) keys.push(k);
   }

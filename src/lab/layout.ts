@@ -1,28 +1,43 @@
 /**
- * Names and addresses of a lab, as pure functions. Slot S (0..15) owns 198.18.0.(16S)/28:
- * the machine side of bridge hfbr<S> is .16S+1, host i (1-based) is .16S+1+i.
+ * Names and addresses of a lab, as pure functions. Slot S (1..127) owns the /22 at offset
+ * 1024·S in 198.18.0.0/15 (198.18.4.0/22, 198.18.8.0/22 ... 198.19.252.0/22): the machine side
+ * of bridge hfx<S> is the block's .1, host i (1-based, up to 1000) is .1+i. Block 0
+ * (198.18.0.0/22) and the names hfbr<S>, hf<S>n<i>, hf<S>v<i> belong to the earlier layout
+ * (16 slots of 13 hosts in 198.18.0.0/24), so labs of both layouts coexist on one machine.
  */
 import { isAbsolute, join, normalize } from 'node:path';
 import { HostforgeError, InputError } from '../errors.js';
 import type { LabHost } from './types.js';
 
-export const MAX_SLOTS = 16;
-export const MAX_HOSTS = 13;
-export const PREFIX_LEN = 28;
+export const FIRST_SLOT = 1;
+export const MAX_SLOTS = 128;
+export const MAX_HOSTS = 1000;
+export const PREFIX_LEN = 22;
+const BLOCK = 2 ** (32 - PREFIX_LEN);
+/** 198.18.0.0 as a number. */
+const RANGE_BASE = ((198 << 24) >>> 0) + (18 << 16);
 export const LAB_DOMAIN = 'lab.test';
 export const DEFAULT_LAB_NAME = 'default';
 export const DEFAULT_STATE_ROOT = '/var/lib/hostforge/lab';
 
-export const BRIDGE_RE = /^hfbr(\d{1,2})$/;
-export const NETNS_RE = /^hf(\d{1,2})n(\d{1,2})$/;
-export const VETH_RE = /^hf(\d{1,2})v(\d{1,2})$/;
+export const BRIDGE_RE = /^hfx(\d{1,3})$/;
+export const NETNS_RE = /^hfx(\d{1,3})n(\d{1,4})$/;
+export const VETH_RE = /^hfx(\d{1,3})v(\d{1,4})$/;
 
-export const bridgeName = (slot: number): string => `hfbr${slot}`;
-export const netnsName = (slot: number, i: number): string => `hf${slot}n${i}`;
-export const vethName = (slot: number, i: number): string => `hf${slot}v${i}`;
+export const bridgeName = (slot: number): string => `hfx${slot}`;
+export const netnsName = (slot: number, i: number): string => `hfx${slot}n${i}`;
+export const vethName = (slot: number, i: number): string => `hfx${slot}v${i}`;
 export const hostName = (i: number): string => `node${i}`;
-export const bridgeIp = (slot: number): string => `198.18.0.${16 * slot + 1}`;
-export const hostIp = (slot: number, i: number): string => `198.18.0.${16 * slot + 1 + i}`;
+
+function dotted(n: number): string {
+  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join('.');
+}
+
+const slotBase = (slot: number): number => RANGE_BASE + BLOCK * slot;
+export const bridgeIp = (slot: number): string => dotted(slotBase(slot) + 1);
+export const hostIp = (slot: number, i: number): string => dotted(slotBase(slot) + 1 + i);
+/** The slot's network in CIDR form, e.g. 198.18.4.0/22. */
+export const slotCidr = (slot: number): string => `${dotted(slotBase(slot))}/${PREFIX_LEN}`;
 
 export function labHosts(slot: number, count: number): LabHost[] {
   checkSlot(slot);
@@ -34,8 +49,8 @@ export function labHosts(slot: number, count: number): LabHost[] {
 }
 
 export function checkSlot(slot: number): void {
-  if (!Number.isInteger(slot) || slot < 0 || slot >= MAX_SLOTS) {
-    throw new HostforgeError('LAB', `lab slot ${slot} is out of range 0..${MAX_SLOTS - 1}`);
+  if (!Number.isInteger(slot) || slot < FIRST_SLOT || slot >= MAX_SLOTS) {
+    throw new HostforgeError('LAB', `lab slot ${slot} is out of range ${FIRST_SLOT}..${MAX_SLOTS - 1}`);
   }
 }
 

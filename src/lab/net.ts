@@ -7,6 +7,7 @@ import { HostforgeError } from '../errors.js';
 import { run, runGone, runOk } from './exec.js';
 import {
   BRIDGE_RE,
+  FIRST_SLOT,
   MAX_SLOTS,
   NETNS_RE,
   PREFIX_LEN,
@@ -57,7 +58,9 @@ async function writeSysctl(path: string, value: string): Promise<void> {
  * never share a slot, whatever state root they use. Tries `preferred` first.
  */
 export async function claimSlot(alias: string, preferred?: number): Promise<number> {
-  const order = [...(preferred === undefined ? [] : [preferred]), ...Array.from({ length: MAX_SLOTS }, (_, s) => s)];
+  const valid = preferred !== undefined && preferred >= FIRST_SLOT && preferred < MAX_SLOTS;
+  const all = Array.from({ length: MAX_SLOTS - FIRST_SLOT }, (_, k) => FIRST_SLOT + k);
+  const order = [...(valid ? [preferred] : []), ...all];
   for (const slot of new Set(order)) {
     const r = await run(['ip', 'link', 'add', 'name', bridgeName(slot), 'type', 'bridge']);
     if (r.code === 0) {
@@ -75,7 +78,7 @@ export async function claimSlot(alias: string, preferred?: number): Promise<numb
   }
   throw new HostforgeError(
     'LAB',
-    `all ${MAX_SLOTS} lab slots are taken (bridges hfbr0..hfbr${MAX_SLOTS - 1}); run \`hostforge lab down --all\` to free them`,
+    `all ${MAX_SLOTS - FIRST_SLOT} lab slots are taken (bridges ${bridgeName(FIRST_SLOT)}..${bridgeName(MAX_SLOTS - 1)}); run \`hostforge lab down --all\` to free them`,
   );
 }
 
@@ -90,21 +93,35 @@ async function configureBridge(slot: number, alias: string): Promise<void> {
   await runOk(['ip', 'link', 'set', 'dev', br, 'up']);
 }
 
-/** netns hf<S>n<i> with eth0 (peer of hf<S>v<i> in the bridge), lo up, default route via the bridge. */
-export async function addHostNetwork(slot: number, i: number): Promise<void> {
-  const ns = netnsName(slot, i);
-  const veth = vethName(slot, i);
-  await runOk(['ip', 'netns', 'add', ns]);
-  await runOk(['ip', 'link', 'add', 'name', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
-  await writeSysctl(`/proc/sys/net/ipv6/conf/${veth}/disable_ipv6`, '1');
-  await runOk(['ip', 'link', 'set', 'dev', veth, 'master', bridgeName(slot), 'up']);
-  const batch = [
-    `addr add ${hostIp(slot, i)}/${PREFIX_LEN} dev eth0`,
-    'link set dev lo up',
-    'link set dev eth0 up',
-    `route add default via ${bridgeIp(slot)}`,
-  ];
-  await runOk(['ip', '-n', ns, '-batch', '-'], { input: `${batch.join('\n')}\n` });
+/**
+ * Per host i: netns hfx<S>n<i> with eth0 (peer of hfx<S>v<i> in the bridge), lo up, default
+ * route via the bridge. The machine side is two `ip -batch` runs for the whole lab (a lab of
+ * hundreds of hosts would otherwise spawn four `ip` a host); each namespace's own side is one
+ * `ip -n NS -batch`, run `parallel` at a time.
+ */
+export async function addHostNetworks(slot: number, indices: readonly number[], parallel = 32): Promise<void> {
+  const create = indices.flatMap((i) => [
+    `netns add ${netnsName(slot, i)}`,
+    `link add name ${vethName(slot, i)} type veth peer name eth0 netns ${netnsName(slot, i)}`,
+  ]);
+  await runOk(['ip', '-batch', '-'], { input: `${create.join('\n')}\n` });
+  await Promise.all(indices.map((i) => writeSysctl(`/proc/sys/net/ipv6/conf/${vethName(slot, i)}/disable_ipv6`, '1')));
+  const attach = indices.map((i) => `link set dev ${vethName(slot, i)} master ${bridgeName(slot)} up`);
+  await runOk(['ip', '-batch', '-'], { input: `${attach.join('\n')}\n` });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < indices.length) {
+      const i = indices[next++] as number;
+      const batch = [
+        `addr add ${hostIp(slot, i)}/${PREFIX_LEN} dev eth0`,
+        'link set dev lo up',
+        'link set dev eth0 up',
+        `route add default via ${bridgeIp(slot)}`,
+      ];
+      await runOk(['ip', '-n', netnsName(slot, i), '-batch', '-'], { input: `${batch.join('\n')}\n` });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, indices.length) }, worker));
 }
 
 export const deleteLink = (name: string): Promise<void> => runGone(['ip', 'link', 'del', 'dev', name]);

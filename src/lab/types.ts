@@ -5,7 +5,7 @@ export interface LabHost {
   name: string;
   ip: string;
   fqdn: string;
-  /** Network namespace: hf<slot>n<i>. */
+  /** Network namespace: hfx<slot>n<i>. */
   netns: string;
 }
 
@@ -23,11 +23,11 @@ export interface LabInfo {
 export interface LabUpOptions {
   /** Default "default". Letters, digits, '-' and '_'. */
   name?: string;
-  /** 1..13 hosts. */
+  /** 1..1000 hosts (MAX_HOSTS), started in parallel. */
   count: number;
   /** Default /var/lib/hostforge/lab. */
   stateRoot?: string;
-  /** Time allowed for every host to show its SSH banner. Default 15 s. */
+  /** Time allowed for every host to show its SSH banner. Default 15 s + 100 ms a host. */
   timeoutMs?: number;
 }
 

@@ -19,14 +19,15 @@ import {
   labHosts,
   labStateDir,
 } from './layout.js';
-import { addHostNetwork, claimSlot } from './net.js';
+import { addHostNetworks, claimSlot } from './net.js';
 import { assertLabAvailable } from './preflight.js';
 import { findInit, hostArgv, hostPaths, machineExtraMounts, prepareHost, setupScript } from './rootfs.js';
 import { infoOf, readState, writeState } from './state.js';
 import type { LabHost, LabInfo, LabState, LabUpOptions } from './types.js';
 import { waitForBanner } from './wait.js';
 
-const DEFAULT_TIMEOUT_MS = 15_000;
+/** Time for every host to show its banner: 15 s, plus 100 ms a host for large labs on a busy machine. */
+const defaultTimeoutMs = (count: number): number => 15_000 + 100 * count;
 
 interface Started {
   host: LabHost;
@@ -39,10 +40,8 @@ interface Started {
 async function startHost(
   state: LabState,
   host: LabHost,
-  index: number,
   ctx: { init: readonly string[]; authorizedKey: string; hostsText: string; stateRoot: string },
 ): Promise<Started> {
-  await addHostNetwork(state.slot, index);
   const paths = hostPaths(state.stateDir, host.name);
   const extras = await machineExtraMounts(ctx.stateRoot, paths);
   await prepareHost(paths, extras, { hostname: host.name, hostsText: ctx.hostsText, authorizedKey: ctx.authorizedKey });
@@ -111,11 +110,12 @@ export async function labUp(opts: LabUpOptions): Promise<LabInfo> {
     await writeState(state);
     const authorizedKey = await generateLabKey(state.keyPath, `hostforge-lab-${name}`);
     const ctx = { init, authorizedKey, hostsText: hostsFileText(hosts), stateRoot };
-    const started = await Promise.all(hosts.map((h, k) => startHost(state, h, k + 1, ctx)));
+    await addHostNetworks(slot, hosts.map((_, k) => k + 1));
+    const started = await Promise.all(hosts.map((h) => startHost(state, h, ctx)));
     state.pids = Object.fromEntries(started.map((s) => [s.host.name, s.pid]));
     await writeState(state);
 
-    const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const deadline = Date.now() + (opts.timeoutMs ?? defaultTimeoutMs(opts.count));
     const waits = await Promise.all(started.map((s) => waitForBanner(s.host.ip, 22, deadline, s.ended)));
     const failures: string[] = [];
     for (const [k, w] of waits.entries()) {

@@ -7,9 +7,9 @@ import { InputError } from '../errors.js';
 import type { YamlDoc, YamlPath } from '../util/yaml.js';
 
 // No type coercion: with anyOf [string, integer] ajv would turn the YAML number 0644 (420) into "420".
+// One instance, each schema compiled once (compiling is most of a start-up): the check at load
+// time on raw (templated) args validates a copy, so the defaults it fills in never reach the task.
 export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
-/** A second instance that never mutates data: used at load time on raw (templated) args. */
-export const ajvCheck = new Ajv({ allErrors: true, strict: false, useDefaults: false, coerceTypes: false });
 
 const stringList = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] };
 const boolish = { anyOf: [{ type: 'boolean' }, { type: 'string' }] };
@@ -146,15 +146,37 @@ export const roleMetaSchema = {
 };
 
 const compiled = new WeakMap<object, ValidateFunction>();
-const compiledCheck = new WeakMap<object, ValidateFunction>();
+const checking = new WeakMap<object, ValidateFunction>();
 
+/** Arrays and plain objects copied (where defaults could be filled in), anything else shared. */
+function copyPlain(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(copyPlain);
+  if (v === null || typeof v !== 'object') return v;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = copyPlain(x);
+  return out;
+}
+
+/** `mutate` false: a validator that leaves its input as it was (it validates a copy). */
 export function validator(schema: object, mutate = true): ValidateFunction {
-  const cache = mutate ? compiled : compiledCheck;
-  const hit = cache.get(schema);
+  let v = compiled.get(schema);
+  if (!v) {
+    v = ajv.compile(schema);
+    compiled.set(schema, v);
+  }
+  if (mutate) return v;
+  const hit = checking.get(schema);
   if (hit) return hit;
-  const v = (mutate ? ajv : ajvCheck).compile(schema);
-  cache.set(schema, v);
-  return v;
+  const inner = v;
+  const check = Object.assign((data: unknown): boolean => {
+    const ok = inner(copyPlain(data));
+    check.errors = inner.errors;
+    return ok;
+  }, inner) as ValidateFunction;
+  checking.set(schema, check);
+  return check;
 }
 
 function segments(instancePath: string): string[] {

@@ -14,12 +14,14 @@ import yaml from 'js-yaml';
 import { registerLabCommands } from '../../src/cli/lab.js';
 import { HostforgeError, InputError } from '../../src/errors.js';
 import { labDown, labStatus, labUp, type LabInfo } from '../../src/lab/index.js';
-import { DEFAULT_STATE_ROOT } from '../../src/lab/layout.js';
+import { DEFAULT_STATE_ROOT, MAX_HOSTS, PREFIX_LEN, bridgeName } from '../../src/lab/layout.js';
 import { shJoin, shQuote } from '../../src/util/quote.js';
 import { labSkipReason, sshRun, startLab, stopLab } from '../helpers/lab.js';
 
-const NAME = 'e2e-lab';
-const CRASH = 'e2e-lab-crash';
+const PREFIX = process.env.HF_LAB_PREFIX ?? '';
+const NAME = 'e2e-lab'; // startLab/stopLab add PREFIX
+const FULL = `${PREFIX}${NAME}`;
+const CRASH = `${PREFIX}e2e-lab-crash`;
 const skip = await labSkipReason();
 
 const run = (argv: string[]): Promise<{ code: number; stdout: string }> =>
@@ -38,7 +40,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function slotObjects(slot: number): Promise<string[]> {
   const links = await readdir('/sys/class/net');
   const netns = await readdir('/run/netns').catch(() => [] as string[]);
-  const re = new RegExp(`^(hf${slot}[nv]\\d+|hfbr${slot})$`);
+  const re = new RegExp(`^(hfx${slot}[nv]\\d+|hfx${slot})$`);
   return [...links, ...netns].filter((n) => re.test(n));
 }
 
@@ -54,7 +56,7 @@ async function procsUnder(dir: string): Promise<number[]> {
 }
 
 async function assertClean(t: ExecutionContext, slot: number, stateDir: string): Promise<void> {
-  t.deepEqual(await slotObjects(slot), [], `no hf${slot}* namespace or link is left`);
+  t.deepEqual(await slotObjects(slot), [], `no hfx${slot}* namespace or link is left`);
   const mounts = await readFile('/proc/mounts', 'utf8');
   t.false(mounts.includes(stateDir), 'no mount of the lab in the machine mount table');
   t.false(/^overlay \S+ overlay .*hostforge/m.test(mounts), 'no lab overlay mount');
@@ -80,8 +82,8 @@ if (skip !== undefined) {
   });
 
   test.serial('refuses bad counts and names before touching anything', async (t) => {
-    for (const count of [0, 14, 2.5]) {
-      const err = await t.throwsAsync(labUp({ name: NAME, count }), { instanceOf: HostforgeError });
+    for (const count of [0, MAX_HOSTS + 1, 2.5]) {
+      const err = await t.throwsAsync(labUp({ name: FULL, count }), { instanceOf: HostforgeError });
       t.is(err?.code, 'LAB');
     }
     await t.throwsAsync(labUp({ name: '../etc', count: 1 }), { instanceOf: InputError });
@@ -103,7 +105,7 @@ if (skip !== undefined) {
       t.is(name, h.name);
       t.is(fqdn, `${h.name}.lab.test`);
       t.is(etcName, h.name);
-      t.true(addr?.includes(` ${h.ip}/28 `), addr);
+      t.true(addr?.includes(` ${h.ip}/${PREFIX_LEN} `), addr);
     }
 
     const known = (await readFile(info.knownHostsPath, 'utf8')).trim().split('\n');
@@ -164,7 +166,7 @@ if (skip !== undefined) {
     t.true(peer.stdout.startsWith(`${node5?.ip}`), peer.stdout);
     t.true(peer.stdout.trim().endsWith('SSH-'), 'hosts reach each other over the bridge');
 
-    const fwd = await readFile(`/proc/sys/net/ipv4/conf/hfbr${lab().slot}/forwarding`, 'utf8');
+    const fwd = await readFile(`/proc/sys/net/ipv4/conf/${bridgeName(lab().slot)}/forwarding`, 'utf8');
     t.is(fwd.trim(), '0', 'the machine never forwards what comes from the lab bridge');
   });
 
@@ -184,7 +186,7 @@ if (skip !== undefined) {
   });
 
   test.serial('status and the CLI describe the running lab', async (t) => {
-    const s = await labStatus(NAME);
+    const s = await labStatus(FULL);
     t.is(s.state, 'up');
     t.deepEqual(s.hosts.map((h) => h.running), [true, true, true, true, true]);
 
@@ -193,25 +195,25 @@ if (skip !== undefined) {
     registerLabCommands(program, (text) => {
       out += text;
     });
-    await program.parseAsync(['lab', 'status', '--name', NAME], { from: 'user' });
-    t.regex(out, /lab "e2e-lab": up \(slot \d+\)/);
+    await program.parseAsync(['lab', 'status', '--name', FULL], { from: 'user' });
+    t.true(out.includes(`lab "${FULL}": up (slot ${lab().slot})`), out);
     t.is(out.match(/ running$/gm)?.length, 5);
     out = '';
-    await program.parseAsync(['lab', 'inventory', '--name', NAME], { from: 'user' });
+    await program.parseAsync(['lab', 'inventory', '--name', FULL], { from: 'user' });
     t.true(out.startsWith(`# ${lab().inventoryPath}\n`));
     t.true(out.includes('ansible_host: '));
-    await t.throwsAsync(program.parseAsync(['lab', 'up', '0', '--name', NAME], { from: 'user' }), { instanceOf: InputError });
+    await t.throwsAsync(program.parseAsync(['lab', 'up', '0', '--name', FULL], { from: 'user' }), { instanceOf: InputError });
   });
 
   test.serial('lab down removes namespaces, links, mounts, processes and state; twice is fine', async (t) => {
     const { slot, stateDir } = lab();
     const t0 = Date.now();
-    const r = await labDown({ name: NAME });
+    const r = await labDown({ name: FULL });
     t.log(`lab down (5 hosts): ${Date.now() - t0} ms`);
     t.is(r.netns.length, 5);
     await assertClean(t, slot, stateDir);
-    t.deepEqual(await labDown({ name: NAME }), { netns: [], links: [], dirs: [] });
-    t.is((await labStatus(NAME)).state, 'down');
+    t.deepEqual(await labDown({ name: FULL }), { netns: [], links: [], dirs: [] });
+    t.is((await labStatus(FULL)).state, 'down');
     info = undefined;
   });
 
@@ -241,7 +243,7 @@ if (skip !== undefined) {
     await new Promise((r) => child.once('close', r));
     const state = JSON.parse(await readFile(stateFile, 'utf8')) as { slot: number; stateDir: string };
     // --all also removes other labs: only use it when no other lab is running on this machine.
-    const others = (await readdir('/sys/class/net')).filter((n) => /^hfbr\d+$/.test(n) && n !== `hfbr${state.slot}`);
+    const others = (await readdir('/sys/class/net')).filter((n) => /^hf(x|br)\d+$/.test(n) && n !== bridgeName(state.slot));
     if (others.length === 0) {
       await labDown({ all: true });
       t.deepEqual((await readdir('/sys/class/net')).filter((n) => /^hf/.test(n)), [], 'no hf* link at all');

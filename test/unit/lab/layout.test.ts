@@ -6,29 +6,43 @@ import { inventoryYaml } from '../../../src/lab/inventory.js';
 import { knownHostsText, parsePublicKey } from '../../../src/lab/keys.js';
 import {
   bridgeAlias,
+  MAX_HOSTS,
   bridgeIp,
   checkLabName,
   checkStateRoot,
   hostsFileText,
   labHosts,
   parseBridgeAlias,
+  slotCidr,
 } from '../../../src/lab/layout.js';
 import { extraMountpoints, hostArgv, hostPaths, setupScript } from '../../../src/lab/rootfs.js';
 import type { LabInfo } from '../../../src/lab/types.js';
 
-test('slot S owns 198.18.0.16S/28: bridge .16S+1, host i .16S+1+i, names hf<S>n<i>', (t) => {
-  t.is(bridgeIp(0), '198.18.0.1');
-  t.deepEqual(labHosts(0, 2), [
-    { name: 'node1', ip: '198.18.0.2', fqdn: 'node1.lab.test', netns: 'hf0n1' },
-    { name: 'node2', ip: '198.18.0.3', fqdn: 'node2.lab.test', netns: 'hf0n2' },
+test('slot S owns the /22 at 1024·S in 198.18.0.0/15: bridge .1, host i .1+i, names hfx<S>n<i>', (t) => {
+  t.is(bridgeIp(1), '198.18.4.1');
+  t.is(slotCidr(1), '198.18.4.0/22');
+  t.deepEqual(labHosts(1, 2), [
+    { name: 'node1', ip: '198.18.4.2', fqdn: 'node1.lab.test', netns: 'hfx1n1' },
+    { name: 'node2', ip: '198.18.4.3', fqdn: 'node2.lab.test', netns: 'hfx1n2' },
   ]);
-  const last = labHosts(15, 13);
-  t.is(bridgeIp(15), '198.18.0.241');
-  t.deepEqual(last.at(-1), { name: 'node13', ip: '198.18.0.254', fqdn: 'node13.lab.test', netns: 'hf15n13' });
+  t.is(labHosts(2, 300)[299]?.ip, '198.18.9.45');
+  const last = labHosts(127, MAX_HOSTS);
+  t.is(bridgeIp(127), '198.19.252.1');
+  t.deepEqual(last.at(-1), { name: 'node1000', ip: '198.19.255.233', fqdn: 'node1000.lab.test', netns: 'hfx127n1000' });
+  for (const h of last) t.true(h.netns.length <= 15 && `hfx127v${h.name.slice(4)}`.length <= 15, 'interface names fit IFNAMSIZ');
 });
 
-test('counts outside 1..13 and slots outside 0..15 are refused with a LAB error', (t) => {
-  for (const [slot, count] of [[0, 0], [0, 14], [0, 1.5], [16, 1], [-1, 1]] as const) {
+test('no address or name of the new layout meets the earlier one (198.18.0.0/24, hfbr<S>, hf<S>n<i>)', (t) => {
+  for (const slot of [1, 2, 127]) {
+    for (const h of labHosts(slot, MAX_HOSTS)) {
+      t.false(h.ip.startsWith('198.18.0.'), h.ip);
+      t.false(/^hf\d/.test(h.netns) || /^hfbr/.test(h.netns), h.netns);
+    }
+  }
+});
+
+test('counts outside 1..1000 and slots outside 1..127 are refused with a LAB error', (t) => {
+  for (const [slot, count] of [[1, 0], [1, MAX_HOSTS + 1], [1, 1.5], [128, 1], [0, 1], [-1, 1]] as const) {
     const err = t.throws(() => labHosts(slot, count), { instanceOf: HostforgeError });
     t.is(err?.code, 'LAB');
   }
@@ -53,17 +67,17 @@ test('the bridge alias names the lab and its directory, and reads back', (t) => 
 test('/etc/hosts lists localhost and every lab host', (t) => {
   const text = hostsFileText(labHosts(1, 2));
   t.true(text.startsWith('127.0.0.1\tlocalhost\n'));
-  t.true(text.endsWith('198.18.0.18\tnode1.lab.test\tnode1\n198.18.0.19\tnode2.lab.test\tnode2\n'));
+  t.true(text.endsWith('198.18.4.2\tnode1.lab.test\tnode1\n198.18.4.3\tnode2.lab.test\tnode2\n'));
 });
 
 const info: LabInfo = {
   name: 'ci',
-  slot: 0,
+  slot: 1,
   stateDir: '/var/lib/hostforge/lab/ci',
   inventoryPath: '/var/lib/hostforge/lab/ci/inventory.yaml',
   knownHostsPath: '/var/lib/hostforge/lab/ci/known_hosts',
   keyPath: '/var/lib/hostforge/lab/ci/id_ed25519',
-  hosts: labHosts(0, 2),
+  hosts: labHosts(1, 2),
 };
 
 test('the inventory is Ansible YAML with one entry per host', (t) => {
@@ -137,7 +151,7 @@ test('the setup script is valid sh, quotes every path and ends by exec-ing the i
   t.is(spawnSync('sh', ['-n', '-c', script]).status, 0, 'sh -n accepts it');
   t.true(script.includes(`'lowerdir=/,upperdir=/var/lib/hostforge/lab/it'\\''s/hosts/node1/upper,workdir=`));
   t.regex(script, /^hostname node1$/m);
-  t.regex(script, /ssh-keygen -A\nexec chroot .* \/usr\/bin\/tini -s -- \/bin\/sh -c '\/usr\/sbin\/sshd && exec sleep infinity'\n$/);
+  t.regex(script, /ssh-keygen -q -t ecdsa .*\nexec chroot .* \/usr\/bin\/tini -s -- \/bin\/sh -c '\/usr\/sbin\/sshd && exec sleep infinity'\n$/);
   const argv = hostArgv('hf0n1', script);
   t.deepEqual(argv.slice(0, 5), ['ip', 'netns', 'exec', 'hf0n1', 'unshare']);
   t.true(argv.includes('--kill-child') && argv.includes('--pid') && argv.includes('--mount') && argv.includes('--uts'));
