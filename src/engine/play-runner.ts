@@ -21,6 +21,8 @@ export interface PlayEnv extends Omit<TaskEnv, 'playVars' | 'playHosts' | 'playB
   tagFilter: TagFilter;
   reporter: Reporter;
   onResult(e: TaskResultEvent): void;
+  /** --step: asked before each task; false skips it. */
+  beforeTask?: (task: Task) => Promise<boolean>;
 }
 
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -139,6 +141,7 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
       }
       if (task.meta) continue;
       if (!taskSelected(task, env.tagFilter)) continue;
+      if (env.beforeTask && task.meta === undefined && !(await env.beforeTask(task))) continue;
       await runTask(task, on, false);
       const failed = batch.filter((h) => states.get(h)!.failed || states.get(h)!.unreachable).length;
       if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {

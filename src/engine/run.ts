@@ -8,6 +8,7 @@ import { gatherFacts as readFacts } from '../facts/index.js';
 import { connectionFor, type Inventory } from '../inventory/index.js';
 import type { Vars } from '../modules/types.js';
 import type { LoadedPlaybook } from '../playbook/load.js';
+import type { Task } from '../playbook/types.js';
 import type { PkiService } from '../pki/types.js';
 import { ConnectionPool } from './connections.js';
 import type { HostRunState, RunVars } from './context.js';
@@ -34,6 +35,8 @@ export interface RunOptions {
   savedPlan?: SavedPlan;
   /** Filled with every secret value revealed by templates, for redaction. */
   revealed?: Set<string>;
+  /** --step: asked before each task; false skips it. */
+  beforeTask?: (task: Task) => Promise<boolean>;
 }
 
 export interface RunSummary {
@@ -111,7 +114,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   try {
     for (const { play, hosts } of plays) {
       const eligible = hosts.filter((h) => !states.get(h)!.unreachable && !states.get(h)!.failed);
-      const { aborted } = await runPlay(play, eligible, { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult, savedPlan: opts.savedPlan });
+      const { aborted } = await runPlay(play, eligible, { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult, savedPlan: opts.savedPlan, beforeTask: opts.beforeTask });
       if (aborted) break;
     }
   } finally {
