@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'UNREACHABLE'
   | 'HOST_KEY'
   | 'PKI'
+  | 'VAULT'
   | 'LAB';
 
 export interface SourceLocation {
@@ -72,4 +73,12 @@ export function errorMessage(err: unknown): string {
   if (err instanceof HostforgeError) return err.describe();
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** A vault could not be opened: no password, a wrong one, a damaged file. Exit 1. */
+export class VaultError extends HostforgeError {
+  constructor(message: string, options?: { cause?: unknown; location?: SourceLocation }) {
+    super('VAULT', message, options);
+    this.name = 'VaultError';
+  }
 }

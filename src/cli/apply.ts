@@ -3,30 +3,33 @@
  */
 import type { Command } from 'commander';
 import type { Reporter } from '../engine/events.js';
+import { InputError } from '../errors.js';
+import { loadPlaybook, type LoadedPlaybook } from '../playbook/load.js';
 import type { PkiService } from '../pki/types.js';
-import { collect, openInventory, parseExtraVars, positiveInt } from './options.js';
+import { JsonReporter } from '../report/json.js';
+import { PlainReporter } from '../report/plain.js';
+import { preflight } from '../engine/preflight.js';
+import { loadSavedPlan } from '../engine/saved-plan.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { Inventory } from '../inventory/index.js';
+import { renderListing, startAtTask } from './listing.js';
+import { openInventory, parseExtraVars } from './options.js';
+import { addConnectionOptions, addPlaybookOptions, connectionDefaults, loadRunConfig, rolesPathOf, type CommonRunOptions } from './run-options.js';
+import { stepper } from './step.js';
+import { installVault } from './vault-options.js';
 
-// The engine, the playbook loader (ajv, every module's schema) and the reporters are imported
-// when a command runs, not at start-up: `--version`, `--help` and the other commands skip them.
-const loadPlaybook = async (...a: Parameters<typeof import('../playbook/load.js').loadPlaybook>) =>
-  (await import('../playbook/load.js')).loadPlaybook(...a);
-
-interface ApplyOptions {
-  inventory?: string[];
+interface ApplyOptions extends CommonRunOptions {
   check?: boolean;
   diff?: boolean;
-  limit?: string;
-  tags?: string[];
-  skipTags?: string[];
-  extraVars?: string[];
-  forks: number;
+  forks?: number;
   json?: boolean;
   acceptNewHostKeys?: boolean;
   verbose: number;
   pkiDir?: string;
-  rolesPath?: string[];
   planFile?: string;
   shard?: string;
+  startAtTask?: string;
+  step?: boolean;
 }
 
 function splitTags(list: string[] | undefined): string[] {
@@ -34,25 +37,20 @@ function splitTags(list: string[] | undefined): string[] {
 }
 
 function addRunOptions(cmd: Command): Command {
-  return cmd
-    .option('-i, --inventory <file>', 'inventory file or directory (repeatable)', collect)
-    .option('-l, --limit <pattern>', 'only hosts matching this pattern')
+  return addConnectionOptions(addPlaybookOptions(cmd))
     .option('--shard <K/N>', 'only shard K of N of the hosts (stable by host name; merge the --json outputs with `recap merge`)')
-    .option('-t, --tags <tags>', 'only tasks with these tags (comma-separated, repeatable)', collect)
-    .option('--skip-tags <tags>', 'skip tasks with these tags', collect)
-    .option('-e, --extra-vars <vars>', 'key=value, @file.yaml or a JSON mapping (repeatable; highest precedence)', collect)
-    .option('-f, --forks <n>', 'hosts worked on in parallel', positiveInt, 50)
-    .option('--json', 'one JSON event per line, then a summary')
+    .option('--json', 'one JSON event per line, then a summary (schema: docs/events.schema.json)')
     .option('--accept-new-host-keys', 'record unknown host keys in known_hosts (a changed key is still refused)')
     .option('--pki-dir <dir>', 'certificate authority directory (default $HOSTFORGE_PKI_DIR or ./pki)')
-    .option('--roles-path <dir>', 'extra role directory (repeatable)', collect)
+    .option('--start-at-task <name>', 'start at the first task of this name (a glob; "role : name" or just "name")')
+    .option('--step', 'ask before each task: (y)es, (n)o, (c)ontinue without asking; needs a terminal')
     .option('-v, --verbose', 'more output (repeat for more)', (_v: string, prev: number) => prev + 1, 0);
 }
 
 async function reporterFor(o: ApplyOptions, revealed: Set<string>): Promise<Reporter> {
   if (o.json) return new (await import('../report/json.js')).JsonReporter(revealed);
   const opts = { diff: o.diff === true, verbose: o.verbose, revealed };
-  if (process.stdout.isTTY && !process.env.CI) {
+  if (process.stdout.isTTY && !process.env.CI && !o.step) {
     const { ListrReporter } = await import('../report/listr.js');
     return new ListrReporter(opts);
   }
@@ -65,9 +63,56 @@ async function openCa(dir?: string): Promise<PkiService> {
   return openPki(resolvePkiDir(dir), passphraseSource());
 }
 
+interface Loaded {
+  config: LoadedConfig;
+  playbook: LoadedPlaybook;
+}
+
+/** Config, vault secrets, then the playbook (its vars files and roles may be vaulted). */
+async function loadAll(file: string, o: CommonRunOptions): Promise<Loaded> {
+  const config = await loadRunConfig();
+  await installVault(o, config.settings);
+  const playbook = await loadPlaybook(file, { rolesPath: rolesPathOf(o, config) });
+  return { config, playbook };
+}
+
+/** --syntax-check / --list-*: print and stop (true), as ansible-playbook does. */
+function listOnly(o: CommonRunOptions, playbook: LoadedPlaybook, inv: Inventory | undefined): boolean {
+  if (o.syntaxCheck) {
+    process.stdout.write(`\nplaybook: ${file(playbook)}\n`);
+    return true;
+  }
+  if (!(o.listHosts || o.listTasks || o.listTags) || !inv) return false;
+  const limit = o.limit ? new Set(inv.resolvePattern(o.limit)) : undefined;
+  const tagFilter = { tags: splitTags(o.tags), skipTags: splitTags(o.skipTags) };
+  process.stdout.write(renderListing(playbook, inv, limit, tagFilter, { hosts: o.listHosts, tasks: o.listTasks, tags: o.listTags }));
+  return true;
+}
+
+function file(pb: LoadedPlaybook): string {
+  return pb.file;
+}
+
+function listing(o: CommonRunOptions): boolean {
+  return o.syntaxCheck === true || o.listHosts === true || o.listTasks === true || o.listTags === true;
+}
+
 async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
-  const playbook = await loadPlaybook(playbookFile, { rolesPath: o.rolesPath });
-  const inventory = await openInventory(o.inventory, [playbook.dir]);
+  const { config, playbook: loaded } = await loadAll(playbookFile, o);
+  if (o.syntaxCheck) {
+    listOnly(o, loaded, undefined);
+    return;
+  }
+  const defaults = listing(o) ? {} : await connectionDefaults(o, config);
+  const inventory = await openInventory(o.inventory, [loaded.dir], { configured: config.settings.inventory, defaults });
+  if (listOnly(o, loaded, inventory)) return;
+  let playbook = loaded;
+  if (o.startAtTask !== undefined) {
+    const started = startAtTask(loaded, o.startAtTask);
+    if (!started) throw new InputError(`--start-at-task: no task named "${o.startAtTask}" in ${loaded.file}`, { code: 'USAGE' });
+    playbook = started;
+  }
+  const beforeTask = o.step ? stepper() : undefined;
   const extraVars = await parseExtraVars(o.extraVars);
   const savedPlan = o.planFile ? await (await import('../engine/saved-plan.js')).loadSavedPlan(o.planFile) : undefined;
   const [{ runPlaybook }, { parseShard }] = await Promise.all([import('../engine/run.js'), import('../engine/shard.js')]);
@@ -80,17 +125,35 @@ async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
     limit: o.limit,
     shard,
     check: o.check === true,
-    forks: o.forks,
+    forks: o.forks ?? config.settings.forks ?? 50,
     tags: splitTags(o.tags),
     skipTags: splitTags(o.skipTags),
     extraVars,
-    acceptNewHostKeys: o.acceptNewHostKeys === true,
+    acceptNewHostKeys: o.acceptNewHostKeys === true || config.settings.hostKeyChecking === false,
     reporter: await reporterFor(o, revealed),
     pki: () => (pki ??= openCa(o.pkiDir)),
     revealed,
     savedPlan,
+    beforeTask,
   });
   process.exitCode = summary.exitCode;
+}
+
+async function validate(playbookFile: string, o: CommonRunOptions): Promise<void> {
+  const { config, playbook } = await loadAll(playbookFile, o);
+  if (o.syntaxCheck) {
+    listOnly(o, playbook, undefined);
+    return;
+  }
+  const inv = await openInventory(o.inventory, [playbook.dir], { configured: config.settings.inventory });
+  if (listOnly(o, playbook, inv)) return;
+  const extraVars = await parseExtraVars(o.extraVars);
+  const limit = o.limit ? new Set(inv.resolvePattern(o.limit)) : undefined;
+  const plays = playbook.plays.map((play) => ({ play, hosts: inv.resolvePattern(play.hosts).filter((h) => !limit || limit.has(h)) }));
+  const tagFilter = { tags: splitTags(o.tags), skipTags: splitTags(o.skipTags) };
+  await preflight({ plays, inv, run: { extraVars, playbookDir: playbook.dir, check: true, revealed: new Set() }, tagFilter });
+  const tasks = playbook.plays.reduce((n, p) => n + p.tasks.length, 0);
+  process.stdout.write(`${playbook.file}: OK (${playbook.plays.length} plays, ${tasks} tasks, ${new Set(plays.flatMap((p) => p.hosts)).size} hosts)\n`);
 }
 
 export function registerApplyCommands(program: Command): void {
@@ -102,31 +165,19 @@ export function registerApplyCommands(program: Command): void {
       .option('-C, --check', 'plan only: report what would change, change nothing')
       .option('-D, --diff', 'show unified diffs of file changes')
       .option('--plan-file <file>', 'apply only what a saved `apply --check --json` output planned; a task whose plan changed since fails untouched'),
-  ).action((file: string, o: ApplyOptions) => apply(file, o));
+  ).action((f: string, o: ApplyOptions) => apply(f, o));
 
   addRunOptions(
     program
       .command('plan')
       .argument('<playbook>', 'playbook YAML file')
       .description('what apply would change, with diffs (= apply --check --diff)'),
-  ).action((file: string, o: ApplyOptions) => apply(file, { ...o, check: true, diff: true }));
+  ).action((f: string, o: ApplyOptions) => apply(f, { ...o, check: true, diff: true }));
 
-  program
-    .command('validate')
-    .argument('<playbook>', 'playbook YAML file')
-    .description('check the playbook, its roles, module arguments and templates against the inventory; contacts no host')
-    .option('-i, --inventory <file>', 'inventory file or directory (repeatable)', collect)
-    .option('-e, --extra-vars <vars>', 'extra vars', collect)
-    .option('-l, --limit <pattern>', 'only hosts matching this pattern')
-    .action(async (file: string, o: { inventory?: string[]; extraVars?: string[]; limit?: string }) => {
-      const playbook = await loadPlaybook(file);
-      const inv = await openInventory(o.inventory, [playbook.dir]);
-      const extraVars = await parseExtraVars(o.extraVars);
-      const limit = o.limit ? new Set(inv.resolvePattern(o.limit)) : undefined;
-      const plays = playbook.plays.map((play) => ({ play, hosts: inv.resolvePattern(play.hosts).filter((h) => !limit || limit.has(h)) }));
-      const { preflight } = await import('../engine/preflight.js');
-      await preflight({ plays, inv, run: { extraVars, playbookDir: playbook.dir, check: true, revealed: new Set() }, tagFilter: { tags: [], skipTags: [] } });
-      const tasks = playbook.plays.reduce((n, p) => n + p.tasks.length, 0);
-      process.stdout.write(`${playbook.file}: OK (${playbook.plays.length} plays, ${tasks} tasks, ${new Set(plays.flatMap((p) => p.hosts)).size} hosts)\n`);
-    });
+  addPlaybookOptions(
+    program
+      .command('validate')
+      .argument('<playbook>', 'playbook YAML file')
+      .description('check the playbook, its roles, module arguments and templates against the inventory; contacts no host'),
+  ).action((f: string, o: CommonRunOptions) => validate(f, o));
 }

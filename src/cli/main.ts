@@ -12,6 +12,7 @@ import { registerInventoryCommand } from './inventory.js';
 import { registerLabCommands } from './lab.js';
 import { registerPkiCommands } from './pki.js';
 import { registerRecapCommands } from './recap.js';
+import { registerVaultCommands } from './vault.js';
 import { describeError, exitCodeForError } from './errors.js';
 import { redactOutput } from '../util/secret.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   const program = new Command('hostforge')
     .description('Agentless SSH automation: idempotent modules, honest check mode, its own PKI.')
     .version(pkg.version, '--version')
+    .option('--no-color', 'no colours (also when $NO_COLOR is set)')
     .showHelpAfterError()
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -30,10 +32,13 @@ export function buildProgram(): Command {
   registerLabCommands(program);
   registerPkiCommands(program);
   registerRecapCommands(program);
+  registerVaultCommands(program);
   return program;
 }
 
 async function main(): Promise<void> {
+  // Colours come from listr2 (colorette), which reads NO_COLOR when first loaded: set it before.
+  if (process.argv.includes('--no-color')) process.env.NO_COLOR = '1';
   const program = buildProgram();
   try {
     await program.parseAsync(process.argv);

@@ -13,17 +13,22 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-export function inventorySources(given: string[] | undefined): string[] {
+export function inventorySources(given: string[] | undefined, configured: string[] = []): string[] {
   if (given && given.length > 0) return given.map((s) => resolve(s));
   const env = process.env.HOSTFORGE_INVENTORY;
   if (env) return env.split(',').map((s) => resolve(s));
+  if (configured.length > 0) return configured;
   for (const f of ['inventory.yaml', 'inventory.yml', 'hosts.yaml', 'hosts']) if (existsSync(f)) return [resolve(f)];
   throw new InputError('no inventory: pass -i FILE (or set HOSTFORGE_INVENTORY, or create ./inventory.yaml)', { code: 'USAGE' });
 }
 
-export async function openInventory(given: string[] | undefined, extraVarsDirs: string[] = []): Promise<Inventory> {
+export async function openInventory(
+  given: string[] | undefined,
+  extraVarsDirs: string[] = [],
+  more: { configured?: string[]; defaults?: Record<string, unknown> } = {},
+): Promise<Inventory> {
   const { loadInventory } = await import('../inventory/index.js'); // not at start-up
-  return loadInventory(inventorySources(given), { extraVarsDirs });
+  return loadInventory(inventorySources(given, more.configured), { extraVarsDirs, defaults: more.defaults });
 }
 
 /** -e k=v, -e @file.yaml, -e '{"json": 1}' — later ones win. */

@@ -16,7 +16,7 @@ export interface ShardEnd {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const FIELDS = ['ok', 'changed', 'failed', 'skipped', 'unreachable', 'ignored'] as const;
+const FIELDS = ['ok', 'changed', 'failed', 'skipped', 'unreachable', 'rescued', 'ignored'] as const;
 
 function isRecap(v: unknown): v is Recap {
   return isObj(v) && FIELDS.every((f) => v[f] === undefined || typeof v[f] === 'number');
@@ -51,7 +51,7 @@ export function mergeRecaps(ends: readonly ShardEnd[]): Record<string, Recap> {
       if (seen !== undefined) throw new InputError(`host ${JSON.stringify(host)} is in the recap of both ${seen} and ${end.file}: the shards overlap`);
       from.set(host, end.file);
       const n = (f: (typeof FIELDS)[number]): number => (r as Partial<Recap>)[f] ?? 0;
-      out[host] = { ok: n('ok'), changed: n('changed'), failed: n('failed'), skipped: n('skipped'), unreachable: n('unreachable'), ignored: n('ignored') };
+      out[host] = { ok: n('ok'), changed: n('changed'), failed: n('failed'), skipped: n('skipped'), unreachable: n('unreachable'), rescued: n('rescued'), ignored: n('ignored') };
     }
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));

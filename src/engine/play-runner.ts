@@ -25,6 +25,8 @@ export interface PlayEnv extends Omit<TaskEnv, 'playVars' | 'playHosts' | 'playB
   onResult(e: TaskResultEvent): void;
   /** A block's rescue caught this host's failure (the recap moves it from failed to rescued). */
   onRescue?(host: string): void;
+  /** --step: asked before each task; false skips it. */
+  beforeTask?: (task: Task) => Promise<boolean>;
 }
 
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -167,6 +169,7 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
         if (stop) break;
         continue;
       }
+      if (env.beforeTask && !(await env.beforeTask(task))) continue;
       if (task.runOnce) on = on.slice(0, 1);
       const events = await runTask(task, on, false);
       recordFailures(task, events, states);

@@ -8,6 +8,7 @@ import { gatherFacts as readFacts } from '../facts/index.js';
 import { connectionFor, type Inventory } from '../inventory/index.js';
 import type { Vars } from '../modules/types.js';
 import type { LoadedPlaybook } from '../playbook/load.js';
+import type { Task } from '../playbook/types.js';
 import type { PkiService } from '../pki/types.js';
 import { ConnectionPool } from './connections.js';
 import type { HostRunState, RunVars } from './context.js';
@@ -37,6 +38,8 @@ export interface RunOptions {
   savedPlan?: SavedPlan;
   /** Filled with every secret value revealed by templates, for redaction. */
   revealed?: Set<string>;
+  /** --step: asked before each task; false skips it. */
+  beforeTask?: (task: Task) => Promise<boolean>;
 }
 
 export interface RunSummary {
@@ -144,7 +147,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
         if (r.failed > 0) r.failed--;
         r.rescued++;
       };
-      const { aborted } = await runPlay(play, orderHosts(eligible, play.order), { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult, onRescue, savedPlan: opts.savedPlan });
+      const { aborted } = await runPlay(play, orderHosts(eligible, play.order), { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult, onRescue, savedPlan: opts.savedPlan, beforeTask: opts.beforeTask });
       if (aborted) break;
     }
   } finally {

@@ -5,6 +5,7 @@
  * Variable precedence (lowest first), exactly ansible-core 2.14's default
  * (VARIABLE_PRECEDENCE = all_inventory, groups_inventory, all_plugins_inventory,
  * all_plugins_play, groups_plugins_inventory, groups_plugins_play, then host vars):
+ *   0. connection defaults from the command line and config (-u, -b, --become-user, ...)
  *   1. vars of group `all` written in inventory files
  *   2. vars of the host's other groups written in inventory files, groups sorted by
  *      (depth, ansible_group_priority, name): parents before children, and at the same
@@ -42,6 +43,7 @@ export class Inventory {
   readonly #data: InventoryData;
   readonly #sourceLayers: readonly VarsLayer[];
   readonly #extraLayers: readonly VarsLayer[];
+  readonly #defaults: Readonly<VarMap>;
   readonly #cache = new Map<string, VarMap>();
   readonly #members = new Map<string, readonly string[]>();
   #groupsMagic: Readonly<Record<string, readonly string[]>> | undefined;
@@ -50,7 +52,8 @@ export class Inventory {
   /** Things Ansible would warn about (e.g. a name used for both a host and a group). */
   readonly warnings: readonly string[];
 
-  constructor(data: InventoryData, sources: readonly string[], sourceLayers: readonly VarsLayer[], extraLayers: readonly VarsLayer[]) {
+  constructor(data: InventoryData, sources: readonly string[], sourceLayers: readonly VarsLayer[], extraLayers: readonly VarsLayer[], defaults: Readonly<VarMap> = {}) {
+    this.#defaults = defaults;
     this.#data = data;
     this.sources = sources;
     this.#sourceLayers = sourceLayers;
@@ -150,7 +153,7 @@ export class Inventory {
   #merge(h: Host): VarMap {
     const all = this.#group('all');
     const groups = sortGroups(h.groups.filter((g) => g !== all));
-    const out: VarMap = {};
+    const out: VarMap = { ...this.#defaults };
     Object.assign(out, all.vars);
     for (const g of groups) Object.assign(out, g.vars);
     for (const layer of this.#sourceLayers) Object.assign(out, layer.groups.get('all'));

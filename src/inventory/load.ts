@@ -27,6 +27,8 @@ import { addYamlInventory, isYamlInventoryData } from './yaml-inventory.js';
 export interface LoadInventoryOptions {
   /** More directories whose group_vars/ and host_vars/ apply (the playbook's directory). */
   extraVarsDirs?: string[];
+  /** Connection defaults from the command line and config (-u, -b, ...): below every inventory var. */
+  defaults?: Record<string, unknown>;
 }
 
 const IGNORED = /^\.|^host_vars$|^group_vars$|^vars_plugins$|(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$/;
@@ -50,7 +52,7 @@ export async function loadInventory(sources: string[], opts: LoadInventoryOption
   for (const b of bases) sourceLayers.push(await layer(b));
   const extraLayers: VarsLayer[] = [];
   for (const d of opts.extraVarsDirs ?? []) extraLayers.push(await layer(path.resolve(d)));
-  return new Inventory(data, [...sources], sourceLayers, extraLayers);
+  return new Inventory(data, [...sources], sourceLayers, extraLayers, opts.defaults ?? {});
 }
 
 async function collect(cache: VarsFileCache, dir: string, kind: 'group_vars' | 'host_vars', names: Iterable<string>): Promise<Map<string, VarMap>> {

@@ -5,7 +5,10 @@
  * undefined variable) can name the file, line and column of the offending node.
  */
 import yaml from 'js-yaml';
-import { InputError, type SourceLocation } from '../errors.js';
+import { InputError, VaultError, type SourceLocation } from '../errors.js';
+import { vaultKeyring } from '../vault/active.js';
+import { isVaulted } from '../vault/format.js';
+import { taint } from './secret.js';
 import { ANSIBLE_SCHEMA } from './yaml11.js';
 
 export type YamlPath = readonly (string | number)[];
@@ -69,8 +72,28 @@ function lineCol(text: string, offset: number): { line: number; column: number }
   return { line, column: offset - last };
 }
 
-/** Parse one YAML document; a syntax error becomes an InputError naming file:line:column. */
-export function parseYaml(text: string, file: string): YamlDoc {
+/** Every string in a document that came out of a vault file is a secret, whatever its name. */
+function taintStrings(v: unknown, depth = 0): void {
+  if (depth > 64) return;
+  if (typeof v === 'string') taint(v);
+  else if (Array.isArray(v)) for (const x of v) taintStrings(x, depth + 1);
+  else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) taintStrings(x, depth + 1);
+}
+
+/**
+ * Parse one YAML document; a syntax error becomes an InputError naming file:line:column.
+ * A whole-file Ansible vault is decrypted first (positions are then the plaintext's), and inline
+ * `!vault` values as they are read; either way the values are tainted as secrets.
+ */
+export function parseYaml(source: string, file: string): YamlDoc {
+  const vaulted = isVaulted(source);
+  const text = vaulted ? vaultKeyring().decrypt(source, { file, line: 1, column: 1 }).plaintext : source;
+  const doc = parseText(text, file);
+  if (vaulted) taintStrings(doc.data);
+  return doc;
+}
+
+function parseText(text: string, file: string): YamlDoc {
   const stack: PosNode[] = [{ start: 0, kind: 'root', result: undefined, children: [] }];
   let data: unknown;
   try {
@@ -97,6 +120,11 @@ export function parseYaml(text: string, file: string): YamlDoc {
         cause: err,
         location: { file, line: (mark?.line ?? 0) + 1, column: (mark?.column ?? 0) + 1 },
       });
+    }
+    if (err instanceof VaultError && !err.location) {
+      // Thrown while constructing a `!vault` scalar: the node being built is the innermost open one.
+      const at = lineCol(text, stack[stack.length - 1]?.start ?? 0);
+      throw new VaultError(`inline !vault value: ${err.message}`, { cause: err, location: { file, ...at } });
     }
     throw err;
   }

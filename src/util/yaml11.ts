@@ -4,6 +4,7 @@
  * is YAML 1.2, which would read `mode: 0644` as 644 and `enabled: yes` as a string.
  */
 import yaml from 'js-yaml';
+import { vaultKeyring } from '../vault/active.js';
 
 const bool11 = new yaml.Type('tag:yaml.org,2002:bool', {
   kind: 'scalar',
@@ -37,7 +38,16 @@ const float11 = new yaml.Type('tag:yaml.org,2002:float', {
 /** js-yaml 4 exports its built-in types as `types`; @types/js-yaml does not declare it. */
 const builtin = (yaml as unknown as { types: Record<'null' | 'merge' | 'binary' | 'omap' | 'pairs' | 'set', yaml.Type> }).types;
 
+/** `!vault |` inline encrypted values: decrypted with the run's keyring as the file is read. */
+const vault = new yaml.Type('!vault', {
+  kind: 'scalar',
+  resolve: (s: unknown) => typeof s === 'string',
+  construct: (s: string) => vaultKeyring().decrypt(s).plaintext,
+});
+/** `!unsafe`: Ansible's "never template this"; read as the plain string. */
+const unsafe = new yaml.Type('!unsafe', { kind: 'scalar', construct: (s: string) => s });
+
 export const ANSIBLE_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({
   implicit: [builtin.null, bool11, int11, float11, builtin.merge],
-  explicit: [builtin.binary, builtin.omap, builtin.pairs, builtin.set],
+  explicit: [builtin.binary, builtin.omap, builtin.pairs, builtin.set, vault, unsafe],
 });
