@@ -10,8 +10,12 @@ export interface Task {
   args: Record<string, unknown>;
   when?: unknown;
   loop?: unknown;
+  /** The lookup of a `with_<lookup>:` loop ('items', 'dict', ...); undefined for `loop:`. */
+  loopWith?: string;
   loopVar: string;
   loopLabel?: string;
+  /** loop_control beyond loop_var and label. */
+  loopControl?: LoopControl;
   register?: string;
   notify: string[];
   listen: string[];
@@ -40,6 +44,15 @@ export interface Task {
   locateArg?: (path: (string | number)[]) => SourceLocation;
   /** meta: flush_handlers */
   meta?: 'flush_handlers' | 'noop' | 'end_host' | 'end_play';
+}
+
+export interface LoopControl {
+  indexVar?: string;
+  extended?: boolean;
+  /** With `extended`: include ansible_loop.allitems (default true). */
+  extendedAllitems?: boolean;
+  /** Seconds between items. */
+  pause?: number;
 }
 
 export interface RoleRef {
