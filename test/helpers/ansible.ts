@@ -41,10 +41,10 @@ export async function ansibleLocalResults(dir: string, play: Record<string, unkn
   return JSON.parse(await readFile(out, 'utf8')) as AnsibleTaskResult[];
 }
 
-/** Run python3 with ansible importable; returns stdout. */
+/** Run Debian's python3 (the one ansible-core is installed for); returns stdout. */
 export async function python(code: string, stdin?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = execFile('python3', ['-c', code], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)));
+    const p = execFile('/usr/bin/python3', ['-c', code], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)));
     if (stdin !== undefined) p.stdin?.end(stdin);
   });
 }
