@@ -18,6 +18,11 @@ export interface TaskResultEvent {
   output?: string;
   ignored?: boolean;
   checkMode: boolean;
+  /**
+   * A looped task's items: false on every item but the last, which carries what the whole
+   * task counts as in the recap. Absent on a task without a loop (it counts as its status).
+   */
+  counted?: false | { status: HostStatus; ignored: boolean };
   /** Task hides its details (no_log). */
   noLog: boolean;
   durationMs: number;

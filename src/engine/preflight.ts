@@ -104,7 +104,8 @@ export async function preflight({ plays, inv, run, tagFilter }: PreflightInput):
     for (const task of [...play.tasks, ...play.handlers]) {
       if (task.meta || !taskSelected(task, tagFilter)) continue;
       for (const h of hosts) {
-        const extra: Vars = { [task.loopVar]: unknownValue(), ansible_loop: unknownValue() };
+        const extra: Vars = { [task.loopVar]: unknownValue(), ansible_loop: unknownValue(), ansible_loop_var: task.loopVar };
+        if (task.loopControl?.indexVar !== undefined) extra[task.loopControl.indexVar] = unknownValue();
         const scope = scopeFor(h, task, task.role, extra);
         try {
           if (task.when !== undefined && !evaluateCondition(task.when, scope.context, { origin: task.location })) continue;

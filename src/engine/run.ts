@@ -14,6 +14,7 @@ import { ConnectionPool } from './connections.js';
 import type { HostRunState, RunVars } from './context.js';
 import { emptyRecap, type Recap, type Reporter, type TaskResultEvent } from './events.js';
 import { runPlay, type TagFilter } from './play-runner.js';
+import { countResult } from './recap.js';
 import { PredictedState } from './predicted-host.js';
 import { preflight } from './preflight.js';
 import type { SavedPlan } from './saved-plan.js';
@@ -127,15 +128,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   });
 
   const onResult = (e: TaskResultEvent): void => {
-    const r = recap[e.host] ?? (recap[e.host] = emptyRecap());
-    if (e.status === 'ok') r.ok++;
-    else if (e.status === 'changed') {
-      r.ok++;
-      r.changed++;
-    } else if (e.status === 'skipped') r.skipped++;
-    else if (e.status === 'unreachable') r.unreachable++;
-    else if (e.ignored) r.ignored++;
-    else r.failed++;
+    countResult(recap[e.host] ?? (recap[e.host] = emptyRecap()), e);
     reporter.emit(e);
   };
 

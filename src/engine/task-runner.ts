@@ -20,6 +20,8 @@ import { buildScope, hostOnlyVars, groupsMap, type HostRunState, type InventoryV
 import type { ConnectionPool } from './connections.js';
 import type { HostStatus, Reporter, TaskResultEvent } from './events.js';
 import { PlanningGuard, PredictedHost } from './predicted-host.js';
+import { loopItems, loopRegister, loopVars, pauseBetween } from './loops.js';
+import { summarizeLoop } from './recap.js';
 
 export interface TaskEnv {
   inv: InventoryView;
@@ -288,26 +290,16 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
         }
       }
     } else {
-      const raw = typeof task.loop === 'string' ? evaluate(task.loop, scope.context, { origin: task.location, revealed: scope.revealed }) : renderDeep(task.loop, scope, task.location);
-      const items = toPlain(raw);
-      if (!Array.isArray(items)) throw new InputError(`loop: expected a list, got ${JSON.stringify(items)}`, { location: task.location });
+      const items = loopItems(task, scope);
+      if (items.length === 0) outcomes.push({ status: 'skipped', changes: [], result: { skipped: true, changed: false, skipped_reason: 'No items in the list', results: [] }, msg: 'No items in the list', durationMs: 0 });
       for (let i = 0; i < items.length; i++) {
         const item = items[i];
-        scope = buildScope({
-          inv: env.inv,
-          run: env.run,
-          host: hostName,
-          states: env.states,
-          playVars: env.playVars,
-          playHosts: env.playHosts,
-          role: task.role,
-          task,
-          extra: { [task.loopVar]: item, ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length } },
-        });
+        const itemVars = loopVars(task, items, i);
+        scope = buildScope({ inv: env.inv, run: env.run, host: hostName, states: env.states, playVars: env.playVars, playHosts: env.playHosts, role: task.role, task, extra: itemVars });
         const label = itemLabel(task, item, scope);
         const ti = Date.now();
         if (task.when !== undefined && !evaluateCondition(task.when, scope.context, { origin: task.location })) {
-          outcomes.push({ status: 'skipped', changes: [], result: { skipped: true, changed: false, item }, item: label, durationMs: 0 });
+          outcomes.push({ status: 'skipped', changes: [], result: { skipped: true, changed: false, false_condition: task.when, ...itemVars }, item: label, durationMs: 0 });
           continue;
         }
         let o: ItemOutcome;
@@ -316,9 +308,10 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
         } catch (err) {
           o = judge(task, failureOutcome(err, label, ti), scope);
         }
-        o.result = { ...o.result, item };
+        o.result = { ...o.result, ...itemVars };
         outcomes.push(o);
         if (o.status === 'unreachable') break;
+        await pauseBetween(task, i, items.length, env.run.check);
       }
     }
   } catch (err) {
@@ -326,15 +319,8 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
   }
   // register: one result, or {results: [...]} for a loop.
   if (task.register) {
-    if (task.loop === undefined) state.registered[task.register] = outcomes[0]?.result ?? {};
-    else {
-      state.registered[task.register] = {
-        changed: outcomes.some((o) => o.status === 'changed'),
-        failed: outcomes.some((o) => o.status === 'failed'),
-        skipped: outcomes.length > 0 && outcomes.every((o) => o.status === 'skipped'),
-        results: outcomes.map((o) => o.result),
-      };
-    }
+    const items = outcomes.filter((o) => o.item !== undefined);
+    state.registered[task.register] = task.loop === undefined || items.length === 0 ? (outcomes[0]?.result ?? {}) : loopRegister(items.map((o) => o.result));
   }
   const events: TaskResultEvent[] = [];
   for (const o of outcomes) {
@@ -347,5 +333,6 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
       state.lastResult = o.result;
     }
   }
+  if (task.loop !== undefined) summarizeLoop(events);
   return events;
 }

@@ -16,7 +16,8 @@ const boolish = { anyOf: [{ type: 'boolean' }, { type: 'string' }] };
 
 /** Keywords a task may carry besides its one module key. */
 export const TASK_KEYWORDS = [
-  'name', 'when', 'loop', 'with_items', 'loop_control', 'register', 'notify', 'listen', 'tags', 'become',
+  'name', 'when', 'loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items', 'with_sequence', 'with_subelements',
+  'with_nested', 'with_together', 'loop_control', 'register', 'notify', 'listen', 'tags', 'become',
   'become_user', 'ignore_errors', 'changed_when', 'failed_when', 'until', 'retries', 'delay', 'vars', 'no_log', 'args', 'check_mode',
   'block', 'rescue', 'always', 'import_tasks', 'include_tasks', 'meta', 'environment',
   'run_once', 'delegate_to', 'delegate_facts', 'any_errors_fatal', 'import_role', 'include_role', 'throttle', 'local_action',
@@ -29,9 +30,23 @@ export const taskSchema = {
     when: {},
     loop: {},
     with_items: {},
+    with_list: {},
+    with_dict: {},
+    with_indexed_items: {},
+    with_sequence: {},
+    with_subelements: {},
+    with_nested: {},
+    with_together: {},
     loop_control: {
       type: 'object',
-      properties: { loop_var: { type: 'string' }, label: { type: 'string' } },
+      properties: {
+        loop_var: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+        index_var: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+        label: { type: 'string' },
+        extended: boolish,
+        extended_allitems: boolish,
+        pause: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: '^\\d+(\\.\\d+)?$' }] },
+      },
       additionalProperties: false,
     },
     register: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
@@ -49,7 +64,7 @@ export const taskSchema = {
     delay: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string' }] },
     vars: { type: 'object' },
     no_log: boolish,
-    args: { type: 'object' },
+    args: { anyOf: [{ type: 'object' }, { type: 'string' }] },
     check_mode: { type: 'boolean' },
     block: { type: 'array', items: { type: 'object' } },
     import_tasks: { type: 'string' },

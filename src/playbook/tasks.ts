@@ -8,7 +8,9 @@ import { getModule, moduleNames } from '../modules/registry.js';
 import type { Vars } from '../modules/types.js';
 import { loadYamlFile, type YamlDoc, type YamlPath } from '../util/yaml.js';
 import { check, TASK_KEYWORDS, taskSchema } from './schema.js';
-import type { BlockFrame, RoleRef, Task } from './types.js';
+import type { BlockFrame, LoopControl, RoleRef, Task } from './types.js';
+import { loopKeyword } from './loops.js';
+import { stringArgs } from './kv.js';
 
 /** An include_role/import_role entry, loaded by the playbook loader (it knows the role path). */
 export interface RoleInclude {
@@ -80,17 +82,15 @@ export function suggest(name: string, choices: string[]): string {
   return best && best[1] <= 2 ? ` (did you mean "${best[0]}"?)` : '';
 }
 
-/** Ansible's `key=value key2="quoted value"` argument strings. */
-export function parseKeyValue(text: string): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  const re = /\s*([A-Za-z_][A-Za-z0-9_]*)=("((?:[^"\\]|\\.)*)"|'([^']*)'|(\S*))/y;
-  let m: RegExpExecArray | null;
-  let pos = 0;
-  while (pos < text.length && (m = re.exec(text))) {
-    out[m[1]!] = m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : (m[4] ?? m[5] ?? '');
-    pos = re.lastIndex;
-  }
-  return text.slice(pos).trim() === '' && Object.keys(out).length > 0 ? out : undefined;
+function loopControlOf(raw: unknown): LoopControl | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const c = raw as Record<string, unknown>;
+  return {
+    indexVar: c.index_var as string | undefined,
+    extended: bool(c.extended),
+    extendedAllitems: bool(c.extended_allitems),
+    pause: c.pause === undefined ? undefined : Number(c.pause),
+  };
 }
 
 /** `local_action: MODULE ARGS` (or `{module: M, ...args}`) = the module with delegate_to: localhost. */
@@ -199,7 +199,8 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
   }
 
   if (t.local_action !== undefined) return loadTask(localAction(t, ctx, path), path, ctx);
-  const moduleKeys = Object.keys(t).filter((k) => !KEYWORDS.has(k));
+  const { loop, loopWith } = loopKeyword(t, (k) => ctx.doc.locateKey([...path, k]));
+  const moduleKeys = Object.keys(t).filter((k) => !KEYWORDS.has(k) && !k.startsWith('with_'));
   if (t.meta !== undefined) moduleKeys.unshift('meta');
   if (moduleKeys.length === 0) {
     throw new InputError('task has no module (expected one key such as copy:, file:, command:)', { code: 'SCHEMA', location });
@@ -219,9 +220,11 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
   const common = {
     name: label,
     when: when.length === 0 ? undefined : when.length === 1 ? when[0] : when,
-    loop: t.loop ?? t.with_items,
+    loop,
+    loopWith,
     loopVar: (t.loop_control as { loop_var?: string } | undefined)?.loop_var ?? 'item',
     loopLabel: (t.loop_control as { label?: string } | undefined)?.label,
+    loopControl: loopControlOf(t.loop_control),
     register: t.register as string | undefined,
     notify: asList(t.notify),
     listen: asList(t.listen),
@@ -261,20 +264,17 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
   let args: Record<string, unknown>;
   if (rawArgs === null || rawArgs === undefined) args = {};
   else if (typeof rawArgs === 'string') {
-    const kv = mod.freeForm ? undefined : parseKeyValue(rawArgs);
-    if (mod.freeForm) args = { [mod.freeForm]: rawArgs };
-    else if (kv) args = kv;
-    else {
-      throw new InputError(`module "${moduleName}" takes a mapping of arguments, not a string`, {
-        code: 'SCHEMA',
-        location: ctx.doc.locate([...path, moduleName]),
-      });
+    try {
+      args = stringArgs(mod, rawArgs);
+    } catch (err) {
+      throw new InputError(`module "${moduleName}": ${(err as Error).message}`, { code: 'SCHEMA', location: ctx.doc.locate([...path, moduleName]), cause: err });
     }
   } else if (typeof rawArgs === 'object' && !Array.isArray(rawArgs)) args = { ...(rawArgs as Record<string, unknown>) };
   else {
     throw new InputError(`module "${moduleName}" arguments must be a mapping`, { code: 'SCHEMA', location: ctx.doc.locate([...path, moduleName]) });
   }
-  if (t.args && typeof t.args === 'object') args = { ...(t.args as Record<string, unknown>), ...args };
+  if (typeof t.args === 'string') args = { ...stringArgs(mod, t.args), ...args };
+  else if (t.args && typeof t.args === 'object') args = { ...(t.args as Record<string, unknown>), ...args };
   const argsBase = typeof rawArgs === 'object' && rawArgs !== null ? [...path, moduleName] : path;
   check(mod.args as object, args, ctx.doc, argsBase, `module "${moduleName}"`, ctx.file);
   const doc = ctx.doc;

@@ -10,8 +10,12 @@ export interface Task {
   args: Record<string, unknown>;
   when?: unknown;
   loop?: unknown;
+  /** The lookup of a `with_<lookup>:` loop ('items', 'dict', ...); undefined for `loop:`. */
+  loopWith?: string;
   loopVar: string;
   loopLabel?: string;
+  /** loop_control beyond loop_var and label. */
+  loopControl?: LoopControl;
   register?: string;
   notify: string[];
   listen: string[];
@@ -58,6 +62,15 @@ export interface BlockFrame {
   part: 'block' | 'rescue' | 'always';
   hasRescue: boolean;
   hasAlways: boolean;
+}
+
+export interface LoopControl {
+  indexVar?: string;
+  extended?: boolean;
+  /** With `extended`: include ansible_loop.allitems (default true). */
+  extendedAllitems?: boolean;
+  /** Seconds between items. */
+  pause?: number;
 }
 
 export interface RoleRef {
