@@ -95,7 +95,7 @@ function validateArgs(mod: AnyModule, args: unknown, task: Task): Record<string,
 }
 
 function becomeHost(real: RemoteHost, task: Task, env: TaskEnv): Host {
-  const hv = env.inv.hostVars(real.name);
+  const hv = env.inv.hosts().includes(real.name) ? env.inv.hostVars(real.name) : {};
   const enabled = task.become ?? env.playBecome ?? (hv.ansible_become === true || hv.ansible_become === 'true');
   const user = task.becomeUser ?? env.playBecomeUser ?? (typeof hv.ansible_become_user === 'string' ? hv.ansible_become_user : 'root');
   return real.withBecome({ enabled, user });
