@@ -130,3 +130,52 @@ test.serial('inventory --list and --host mask secrets unless --show-secrets', as
     t.is((JSON.parse(shown.stdout) as { ansible_password?: string; _meta?: { hostvars: Record<string, { ansible_password: string }> } })._meta?.hostvars.h1?.ansible_password ?? (JSON.parse(shown.stdout) as { ansible_password: string }).ansible_password, TOKEN);
   }
 });
+
+test.serial('Ansible Vault both ways with ansible-vault; a vaulted vars file and an inline !vault value run, redacted', async (t) => {
+  if (skip) return t.pass(`lab unavailable: ${skip}`);
+  const av = (args: string[]): { code: number; out: string } => {
+    try {
+      return { code: 0, out: execFileSync('ansible-vault', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } }) };
+    } catch (err) {
+      return { code: 1, out: String((err as { stderr?: string }).stderr ?? err) };
+    }
+  };
+  if (av(['--version']).code !== 0) return t.pass('ansible-vault is not installed');
+  const pw = join(dir, 'vault-pass');
+  writeFileSync(pw, 'vault-pw-s3cret\n', { mode: 0o600 });
+  // hostforge encrypts (1.2 with a vault id), ansible-vault reads it.
+  writeFileSync(join(dir, 'ours.yaml'), 'vaulted_plain: Hf-Vault-Value-1\n');
+  const enc = await hostforge(['vault', 'encrypt', '--vault-id', `lab@${pw}`, join(dir, 'ours.yaml')], { cwd: dir });
+  t.is(enc.code, 0, enc.stderr);
+  t.regex(readFileSync(join(dir, 'ours.yaml'), 'utf8'), /^\$ANSIBLE_VAULT;1\.2;AES256;lab\n/);
+  const view = av(['view', '--vault-id', `lab@${pw}`, 'ours.yaml']);
+  t.is(view.code, 0, view.out);
+  t.is(view.out, 'vaulted_plain: Hf-Vault-Value-1\n');
+  // ansible-vault encrypts a file and a string, hostforge reads them.
+  writeFileSync(join(dir, 'theirs.yaml'), 'from_ansible: An-Vault-Value-2\n');
+  t.is(av(['encrypt', '--vault-password-file', pw, 'theirs.yaml']).code, 0);
+  const inline = av(['encrypt_string', '--vault-password-file', pw, '--name', 'inline_value', 'Inline-Vault-3']);
+  t.is(inline.code, 0, inline.out);
+  const seen = await hostforge(['vault', 'view', '--vault-password-file', pw, join(dir, 'theirs.yaml')], { cwd: dir });
+  t.is(seen.stdout, 'from_ansible: An-Vault-Value-2\n', seen.stderr);
+  writeFileSync(join(dir, 'vault-play.yaml'), [
+    '- hosts: all',
+    '  gather_facts: false',
+    '  vars_files: [ours.yaml, theirs.yaml]',
+    '  vars:',
+    ...inline.out.trimEnd().split('\n').map((l) => `    ${l}`),
+    '  tasks:',
+    '    - copy:',
+    '        dest: /etc/hf-vaulted.conf',
+    '        mode: "0600"',
+    '        content: "{{vaulted_plain}} {{from_ansible}} {{inline_value}}\\n"',
+    '',
+  ].join('\n'));
+  const run = await hostforge(['apply', join(dir, 'vault-play.yaml'), '-i', lab.inventoryPath, '--vault-password-file', pw, '--diff', '-v'], { cwd: dir });
+  t.is(run.code, 0, run.stdout + run.stderr);
+  for (const v of ['Hf-Vault-Value-1', 'An-Vault-Value-2', 'Inline-Vault-3', 'vault-pw-s3cret']) t.false((run.stdout + run.stderr).includes(v), v);
+  const cat = await sshRun(lab, 'node1', 'cat /etc/hf-vaulted.conf');
+  t.is(cat.stdout, 'Hf-Vault-Value-1 An-Vault-Value-2 Inline-Vault-3\n');
+  const noPw = await hostforge(['apply', join(dir, 'vault-play.yaml'), '-i', lab.inventoryPath], { cwd: dir });
+  t.is(noPw.code, 1, noPw.stdout + noPw.stderr);
+});
