@@ -96,12 +96,21 @@ export class RemoteHost implements Host {
     const tmp = posix.join(dir, `.${basename(path)}.hostforge-${rand}`);
     const sudo = this.#needsSudo(opts.become);
     const staged = sudo ? `/tmp/.hostforge-upload-${rand}` : tmp;
-    await this.#conn.put(buf, staged, 0o600);
+    try {
+      await this.#conn.put(buf, staged, 0o600);
+    } catch (err) {
+      // A cut upload leaves no partial file behind (when the link still answers).
+      await this.#conn.exec(`rm -f -- ${shQuote(staged)}`).catch(() => undefined);
+      throw err;
+    }
 
     // The paths live in shell variables so every later line can use "$P"/"$T" unquoted-safe.
-    const lines: string[] = ['set -e', `P=${shQuote(path)}`, `T=${shQuote(tmp)}`, `V=/tmp/.hostforge-validate-${rand}`];
-    if (sudo) lines.push(`cat -- ${shQuote(staged)} > "$T"`, `rm -f -- ${shQuote(staged)}`);
-    lines.push(`trap 'rm -f -- "$T" "$V"' EXIT`);
+    // The temporary file is private from its first byte (umask 077, noclobber: never through a
+    // planted name or link); validate's output goes to a mktemp file; a stale temporary file of
+    // ours for the same target (a cut upload, a killed run) is removed.
+    const lines: string[] = ['set -e', `P=${shQuote(path)}`, `T=${shQuote(tmp)}`, 'V=', `trap 'rm -f -- "$T" \${V:+"$V"}' EXIT`];
+    if (sudo) lines.push(`(umask 077; set -C; cat -- ${shQuote(staged)} > "$T")`, `rm -f -- ${shQuote(staged)}`);
+    lines.push(`find ${shQuote(dir)} -maxdepth 1 -name ${shQuote(`.${basename(path)}.hostforge-*`)} ! -name ${shQuote(basename(tmp))} -mmin +5 -type f -delete 2>/dev/null || true`);
     // Attributes: the asked ones, else keep the existing file's.
     if (opts.owner || opts.group) lines.push(`chown ${shQuote(`${opts.owner ?? ''}${opts.group ? `:${opts.group}` : ''}`)} "$T"`);
     else lines.push(`if [ -e "$P" ]; then chown --reference="$P" "$T"; fi`);
@@ -109,7 +118,7 @@ export class RemoteHost implements Host {
     else lines.push(`if [ -e "$P" ]; then chmod --reference="$P" "$T"; else chmod 0644 "$T"; fi`);
     if (opts.validate) {
       const v = opts.validate.includes('%s') ? opts.validate.split('%s').join('"$T"') : `${opts.validate} "$T"`;
-      lines.push(`if ! ( ${v} ) >"$V" 2>&1; then cat "$V" >&2; exit 97; fi`);
+      lines.push('V=$(mktemp)', `if ! ( ${v} ) >"$V" 2>&1; then cat "$V" >&2; exit 97; fi`);
     }
     let backup: string | undefined;
     if (opts.backup) {

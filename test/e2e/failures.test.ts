@@ -94,6 +94,17 @@ test.serial('a failed validate leaves the original file byte for byte', async (t
   t.is(after.stdout, 'original\nbytes0\n');
 });
 
+test.serial('temporary files: a planted validate-output link is never followed, stale partial uploads of ours are removed', async (t) => {
+  if (skip) return t.pass(skip);
+  // A stale partial upload (cut link, killed run) and a fresh one of another run beside the target.
+  await sshRun(lab, 'node1', "printf 'victim\\n' > /root/victim; for r in aaaaaaaaaaaa bbbbbbbbbbbb; do ln -sf /root/victim /tmp/.hostforge-validate-$r; done; printf partial > /root/.s.conf.hostforge-0123456789ab; touch -d '20 minutes ago' /root/.s.conf.hostforge-0123456789ab; printf fresh > /root/.s.conf.hostforge-ffffffffffff");
+  const pb = write('s.yaml', '- hosts: node1\n  gather_facts: false\n  tasks:\n    - copy:\n        dest: /root/s.conf\n        mode: "0600"\n        content: "valid\\n"\n        validate: "grep -q valid %s"\n');
+  const r = await hostforge(['apply', pb, '-i', lab.inventoryPath]);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  const after = await sshRun(lab, 'node1', 'cat /root/victim; ls -a /root | grep hostforge- || true; stat -c %a /root/s.conf');
+  t.is(after.stdout, 'victim\n.s.conf.hostforge-ffffffffffff\n600\n', 'the victim is intact, the stale partial file is gone, a recent one is left to its run');
+});
+
 test.serial('a failed host stops its own tasks only; handlers run once per host at the end of the play', async (t) => {
   if (skip) return t.pass(skip);
   const pb = write(
