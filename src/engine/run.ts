@@ -10,6 +10,7 @@ import type { Vars } from '../modules/types.js';
 import type { LoadedPlaybook } from '../playbook/load.js';
 import type { Task } from '../playbook/types.js';
 import type { PkiService } from '../pki/types.js';
+import { withSshConfig } from './ssh-spec.js';
 import { ConnectionPool } from './connections.js';
 import type { HostRunState, RunVars } from './context.js';
 import { emptyRecap, type Recap, type Reporter, type TaskResultEvent } from './events.js';
@@ -114,8 +115,9 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   // Hosts of later plays that were not in earlier ones.
   const pool = new ConnectionPool({
     specFor: (h) => {
-      const c = connectionFor(h, inv.hostVars(h));
-      return { name: h, host: c.host, port: c.port, user: c.user, privateKeyFile: c.privateKeyFile, knownHostsFile: c.knownHostsFile, password: c.password, connectTimeoutMs: c.connectTimeoutMs, acceptNewHostKeys: opts.acceptNewHostKeys };
+      const vars = inv.hostVars(h);
+      const c = connectionFor(h, vars);
+      return withSshConfig({ name: h, host: c.host, port: c.port, user: c.user, privateKeyFile: c.privateKeyFile, knownHostsFile: c.knownHostsFile, password: c.password, connectTimeoutMs: c.connectTimeoutMs, acceptNewHostKeys: opts.acceptNewHostKeys }, vars);
     },
     becomeFor: (h) => {
       if (!inv.hosts().includes(h)) return { enabled: false, user: 'root' };
