@@ -10,6 +10,7 @@ import { errorMessage } from '../errors.js';
 import type { Reporter, TaskResultEvent } from './events.js';
 import type { HostRunState } from './context.js';
 import { runTaskOnHost, type TaskEnv } from './task-runner.js';
+import { taskTitle } from './display.js';
 
 export interface TagFilter {
   tags: string[];
@@ -84,7 +85,8 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
 
   const runTask = async (task: Task, on: string[], handler: boolean): Promise<void> => {
     if (on.length === 0) return;
-    reporter.emit({ type: 'task_start', task: task.name, hosts: on, handler });
+    const title = taskTitle(task, on, { inv: env.inv, run: env.run, states, playVars: play.vars, playHosts: hosts });
+    reporter.emit({ type: 'task_start', task: title, hosts: on, handler });
     await mapLimit(on, env.forks, async (h) => {
       const events = await runTaskOnHost(task, h, taskEnv);
       for (const e of events) env.onResult(e);
