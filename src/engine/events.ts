@@ -14,6 +14,8 @@ export interface TaskResultEvent {
   status: HostStatus;
   changes: Change[];
   msg?: string;
+  /** What the task prints after `=>` (debug's message or variable, as indented JSON). */
+  display?: string;
   /** stdout/stderr of commands, shown with -v. */
   output?: string;
   ignored?: boolean;

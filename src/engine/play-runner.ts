@@ -12,6 +12,7 @@ import type { HostRunState } from './context.js';
 import { runTaskOnHost, type TaskEnv } from './task-runner.js';
 import { blockDecision } from './blocks.js';
 import { recordFailures, rescue, runMeta, shareRunOnce } from './play-steps.js';
+import { taskTitle } from './display.js';
 
 export interface TagFilter {
   tags: string[];
@@ -95,7 +96,8 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
 
   const runTask = async (task: Task, on: string[], handler: boolean): Promise<TaskResultEvent[]> => {
     if (on.length === 0) return [];
-    reporter.emit({ type: 'task_start', task: task.name, hosts: on, handler });
+    const title = taskTitle(task, on, { inv: env.inv, run: env.run, states, playVars: play.vars, playHosts: hosts });
+    reporter.emit({ type: 'task_start', task: title, hosts: on, handler });
     const all: TaskResultEvent[] = [];
     const limit = task.throttle && task.throttle > 0 ? Math.min(task.throttle, env.forks) : env.forks;
     await mapLimit(on, limit, async (h) => {

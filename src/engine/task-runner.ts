@@ -22,6 +22,7 @@ import type { HostStatus, Reporter, TaskResultEvent } from './events.js';
 import { PlanningGuard, PredictedHost } from './predicted-host.js';
 import { loopItems, loopRegister, loopVars, pauseBetween } from './loops.js';
 import { summarizeLoop } from './recap.js';
+import { debugDisplay } from './display.js';
 
 export interface TaskEnv {
   inv: InventoryView;
@@ -325,7 +326,7 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
   const events: TaskResultEvent[] = [];
   for (const o of outcomes) {
     const ignored = o.status === 'failed' && task.ignoreErrors;
-    events.push({ ...base, item: o.item, status: o.status, changes: o.changes, msg: o.msg, output: o.output, ignored, durationMs: o.durationMs });
+    events.push({ ...base, item: o.item, status: o.status, changes: o.changes, msg: o.msg, output: o.output, display: debugDisplay(task, o.result), ignored, durationMs: o.durationMs });
     if (o.status === 'changed') for (const n of task.notify) state.notified.add(n);
     if (o.status === 'unreachable') state.unreachable = true;
     if (o.status === 'failed' && !ignored) {

@@ -278,5 +278,6 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
   const argsBase = typeof rawArgs === 'object' && rawArgs !== null ? [...path, moduleName] : path;
   check(mod.args as object, args, ctx.doc, argsBase, `module "${moduleName}"`, ctx.file);
   const doc = ctx.doc;
-  return [{ ...common, module: moduleName, args, locateArg: (p) => doc.locate([...argsBase, ...p]) }];
+  // The canonical name: `ansible.builtin.copy`, `ansible.legacy.copy` and aliases run as `copy`.
+  return [{ ...common, module: mod.name, args, locateArg: (p) => doc.locate([...argsBase, ...p]) }];
 }

@@ -18,8 +18,9 @@ export function formatResult(e: TaskResultEvent, opts: { diff: boolean; verbose:
   const status = e.ignored ? 'failed (ignored)' : e.status === 'changed' && e.checkMode ? 'changed (check)' : e.status;
   const n = e.changes.length;
   const tail = e.status === 'changed' || (e.status === 'skipped' && n > 0) ? ` ${n} change${n === 1 ? '' : 's'}` : '';
-  const note = e.msg && (e.status === 'ok' || e.status === 'skipped') && n === 0 ? ` (${e.msg})` : '';
-  lines.push(`${status}: [${e.host}]${item}${tail}${note}`);
+  const shown = e.display !== undefined && !e.noLog ? ` => ${e.display}` : undefined;
+  const note = shown ?? (e.msg && (e.status === 'ok' || e.status === 'skipped') && n === 0 ? ` (${e.msg})` : '');
+  lines.push(...`${status}: [${e.host}]${item}${tail}${note}`.split('\n'));
   if (e.noLog && e.changes.length > 0) {
     lines.push('  (details hidden: no_log)');
   } else {
