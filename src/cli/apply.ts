@@ -4,15 +4,10 @@
 import type { Command } from 'commander';
 import type { Reporter } from '../engine/events.js';
 import { InputError } from '../errors.js';
-import { loadPlaybook, type LoadedPlaybook } from '../playbook/load.js';
+import type { LoadedPlaybook } from '../playbook/load.js';
 import type { PkiService } from '../pki/types.js';
-import { JsonReporter } from '../report/json.js';
-import { PlainReporter } from '../report/plain.js';
-import { preflight } from '../engine/preflight.js';
-import { loadSavedPlan } from '../engine/saved-plan.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Inventory } from '../inventory/index.js';
-import { renderListing, startAtTask } from './listing.js';
 import { openInventory, parseExtraVars } from './options.js';
 import { addConnectionOptions, addPlaybookOptions, connectionDefaults, loadRunConfig, rolesPathOf, type CommonRunOptions } from './run-options.js';
 import { stepper } from './step.js';
@@ -72,12 +67,13 @@ interface Loaded {
 async function loadAll(file: string, o: CommonRunOptions): Promise<Loaded> {
   const config = await loadRunConfig();
   await installVault(o, config.settings);
+  const { loadPlaybook } = await import('../playbook/load.js'); // not at start-up (ajv, every module)
   const playbook = await loadPlaybook(file, { rolesPath: rolesPathOf(o, config) });
   return { config, playbook };
 }
 
 /** --syntax-check / --list-*: print and stop (true), as ansible-playbook does. */
-function listOnly(o: CommonRunOptions, playbook: LoadedPlaybook, inv: Inventory | undefined): boolean {
+async function listOnly(o: CommonRunOptions, playbook: LoadedPlaybook, inv: Inventory | undefined): Promise<boolean> {
   if (o.syntaxCheck) {
     process.stdout.write(`\nplaybook: ${file(playbook)}\n`);
     return true;
@@ -85,6 +81,7 @@ function listOnly(o: CommonRunOptions, playbook: LoadedPlaybook, inv: Inventory 
   if (!(o.listHosts || o.listTasks || o.listTags) || !inv) return false;
   const limit = o.limit ? new Set(inv.resolvePattern(o.limit)) : undefined;
   const tagFilter = { tags: splitTags(o.tags), skipTags: splitTags(o.skipTags) };
+  const { renderListing } = await import('./listing.js'); // the engine: not at start-up
   process.stdout.write(renderListing(playbook, inv, limit, tagFilter, { hosts: o.listHosts, tasks: o.listTasks, tags: o.listTags }));
   return true;
 }
@@ -100,14 +97,15 @@ function listing(o: CommonRunOptions): boolean {
 async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
   const { config, playbook: loaded } = await loadAll(playbookFile, o);
   if (o.syntaxCheck) {
-    listOnly(o, loaded, undefined);
+    await listOnly(o, loaded, undefined);
     return;
   }
   const defaults = listing(o) ? {} : await connectionDefaults(o, config);
   const inventory = await openInventory(o.inventory, [loaded.dir], { configured: config.settings.inventory, defaults });
-  if (listOnly(o, loaded, inventory)) return;
+  if (await listOnly(o, loaded, inventory)) return;
   let playbook = loaded;
   if (o.startAtTask !== undefined) {
+    const { startAtTask } = await import('./listing.js');
     const started = startAtTask(loaded, o.startAtTask);
     if (!started) throw new InputError(`--start-at-task: no task named "${o.startAtTask}" in ${loaded.file}`, { code: 'USAGE' });
     playbook = started;
@@ -142,15 +140,16 @@ async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
 async function validate(playbookFile: string, o: CommonRunOptions): Promise<void> {
   const { config, playbook } = await loadAll(playbookFile, o);
   if (o.syntaxCheck) {
-    listOnly(o, playbook, undefined);
+    await listOnly(o, playbook, undefined);
     return;
   }
   const inv = await openInventory(o.inventory, [playbook.dir], { configured: config.settings.inventory });
-  if (listOnly(o, playbook, inv)) return;
+  if (await listOnly(o, playbook, inv)) return;
   const extraVars = await parseExtraVars(o.extraVars);
   const limit = o.limit ? new Set(inv.resolvePattern(o.limit)) : undefined;
   const plays = playbook.plays.map((play) => ({ play, hosts: inv.resolvePattern(play.hosts).filter((h) => !limit || limit.has(h)) }));
   const tagFilter = { tags: splitTags(o.tags), skipTags: splitTags(o.skipTags) };
+  const { preflight } = await import('../engine/preflight.js');
   await preflight({ plays, inv, run: { extraVars, playbookDir: playbook.dir, check: true, revealed: new Set() }, tagFilter });
   const tasks = playbook.plays.reduce((n, p) => n + p.tasks.length, 0);
   process.stdout.write(`${playbook.file}: OK (${playbook.plays.length} plays, ${tasks} tasks, ${new Set(plays.flatMap((p) => p.hosts)).size} hosts)\n`);
