@@ -8,6 +8,7 @@ import { TaskError } from '../errors.js';
 import type { ExecOptions, ExecResult, Facts, FileStat, Host, Vars, WriteOptions } from '../modules/types.js';
 import { shJoin, shQuote, toShell, type Command } from '../util/quote.js';
 import type { RawExecResult } from './ssh.js';
+import type { Secret } from '../util/secret.js';
 
 /** What a RemoteHost needs of its link: an SshConnection, or the bastion's LocalConnection. */
 export interface Connection {
@@ -19,6 +20,8 @@ export interface Connection {
 }
 
 export interface BecomeSpec {
+  /** sudo's password (ansible_become_password, -K): sent on sudo's stdin, never in an argv or the environment. */
+  password?: Secret;
   /** Use sudo for every command unless a task says otherwise. */
   enabled: boolean;
   user: string;
@@ -45,7 +48,7 @@ export class RemoteHost implements Host {
 
   /** A copy of this host whose commands run with (or without) become. */
   withBecome(become: BecomeSpec): RemoteHost {
-    return new RemoteHost(this.name, this.vars, this.#conn, become, this.#readFacts);
+    return new RemoteHost(this.name, this.vars, this.#conn, { password: this.#become.password, ...become }, this.#readFacts);
   }
 
   get connection(): Connection {
@@ -59,7 +62,23 @@ export class RemoteHost implements Host {
 
   #wrap(script: string, become?: boolean): string {
     if (!this.#needsSudo(become)) return script;
+    // With a password: -k makes sudo ask every time, so the first stdin line is always its password.
+    if (this.#become.password) return shJoin(['sudo', '-k', '-S', '-p', '', '-H', '-u', this.#become.user, '--', '/bin/sh', '-c', script]);
     return shJoin(['sudo', '-n', '-H', '-u', this.#become.user, '--', '/bin/sh', '-c', script]);
+  }
+
+  /** One command line on the link, through sudo when become applies (its password first on stdin). */
+  async #run(script: string, become?: boolean, stdin?: string | Buffer, timeoutMs?: number): Promise<RawExecResult> {
+    const pw = this.#needsSudo(become) ? this.#become.password : undefined;
+    const input = pw === undefined ? stdin : Buffer.concat([Buffer.from(`${pw.reveal()}\n`), Buffer.from(stdin ?? '')]);
+    const r = await this.#conn.exec(this.#wrap(script, become), input, timeoutMs);
+    if (r.code !== 0 && this.#needsSudo(become)) {
+      const err = r.stderr.toString('utf8');
+      if (/sudo: (\d+ )?incorrect password|Sorry, try again|sudo: a password is required|sudo: no password was provided/.test(err)) {
+        throw new TaskError(`${this.name}: sudo refused the become password for ${this.#become.user} (${this.#become.password ? 'ansible_become_password is wrong' : 'set ansible_become_password or use -K'})`);
+      }
+    }
+    return r;
   }
 
   async exec(cmd: Command, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -69,14 +88,14 @@ export class RemoteHost implements Host {
       script = `${exports.join('; ')}; ${script}`;
     }
     if (opts.cwd) script = `cd ${shQuote(opts.cwd)} && ${script}`;
-    const r = await this.#conn.exec(this.#wrap(script, opts.become), opts.stdin, opts.timeoutMs);
+    const r = await this.#run(script, opts.become, opts.stdin, opts.timeoutMs);
     return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
   }
 
   async read(path: string): Promise<Buffer | null> {
     if (!this.#needsSudo()) return this.#conn.get(path);
     const q = shQuote(path);
-    const r = await this.#conn.exec(this.#wrap(`if [ -e ${q} ]; then cat -- ${q}; else exit 3; fi`));
+    const r = await this.#run(`if [ -e ${q} ]; then cat -- ${q}; else exit 3; fi`);
     if (r.code === 3) return null;
     if (r.code !== 0) throw new TaskError(`cannot read ${path}: ${r.stderr.toString().trim()}`);
     return r.stdout;
@@ -127,7 +146,7 @@ export class RemoteHost implements Host {
       lines.push(`if [ -e "$P" ]; then cp -p -- "$P" ${shQuote(backup)}; echo BACKUP; fi`);
     }
     lines.push(`mv -f -- "$T" "$P"`);
-    const r = await this.#conn.exec(this.#wrap(lines.join('\n'), opts.become));
+    const r = await this.#run(lines.join('\n'), opts.become);
     if (r.code === 97) {
       throw new TaskError(`validation failed for ${path} (${opts.validate}); the file was left unchanged`, {
         details: r.stderr.toString('utf8').trim(),

@@ -10,6 +10,7 @@ import { hostforge, recapOf } from '../helpers/cli.js';
 import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
 
 const LAB = 'become';
+const OPS_PASSWORD = 'Sudo-Pass w0rd!';
 let lab: LabInfo;
 let skip: string | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'hf-become-'));
@@ -25,6 +26,13 @@ test.before(async () => {
     `echo '${pub}' > /home/deploy/.ssh/authorized_keys`,
     'chown -R deploy:deploy /home/deploy/.ssh && chmod 700 /home/deploy/.ssh && chmod 600 /home/deploy/.ssh/authorized_keys',
     "echo 'deploy ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/deploy && chmod 0440 /etc/sudoers.d/deploy",
+    // A second login whose sudo asks for its password.
+    'useradd -m -s /bin/sh ops',
+    `echo 'ops:${OPS_PASSWORD.replace(/'/g, '')}' | chpasswd`,
+    'mkdir -p /home/ops/.ssh',
+    `echo '${pub}' > /home/ops/.ssh/authorized_keys`,
+    'chown -R ops:ops /home/ops/.ssh && chmod 700 /home/ops/.ssh && chmod 600 /home/ops/.ssh/authorized_keys',
+    "echo 'ops ALL=(ALL) ALL' > /etc/sudoers.d/ops && chmod 0440 /etc/sudoers.d/ops",
   ].join(' && ');
   const r = await sshRun(lab, 'node1', setup);
   if (r.code !== 0) throw new Error(r.stderr);
@@ -53,4 +61,27 @@ test.serial('a non-root user writes a root-owned file only with become', async (
   t.is(st.stdout, 'root 640\nwritten with become\n0\n');
   const again = await hostforge(['apply', playbook(true), '-i', lab.inventoryPath, '-i', inv, '--json']);
   t.is(recapOf(again.stdout).node1?.changed, 0);
+});
+
+test.serial('a sudo password (ansible_become_password) becomes root; it shows in no output, argv or file', async (t) => {
+  if (skip) return t.pass(skip);
+  const inv = join(dir, 'ops.yaml');
+  const base = readFileSync(lab.inventoryPath, 'utf8');
+  writeFileSync(inv, base.replace(/ansible_user: root/g, 'ansible_user: ops').replace(/(\n(\s+)ansible_user: ops)/, `$1\n$2ansible_become_password: ${JSON.stringify(OPS_PASSWORD)}`));
+  t.regex(readFileSync(inv, 'utf8'), /ansible_become_password/);
+  // A watcher records every argv on the host while the run goes.
+  await sshRun(lab, 'node1', "nohup sh -c 'for i in $(seq 1 200); do cat /proc/[0-9]*/cmdline 2>/dev/null | tr \"\\\\0\" \" \" >> /root/argv.log; echo >> /root/argv.log; sleep 0.05; done' >/dev/null 2>&1 &");
+  const r = await hostforge(['apply', playbook(true), '-i', inv, '-v']);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.is((await sshRun(lab, 'node1', 'stat -c %U /etc/hf-become.conf')).stdout.trim(), 'root');
+  t.false((r.stdout + r.stderr).includes(OPS_PASSWORD));
+  await new Promise((res) => setTimeout(res, 500));
+  const argv = await sshRun(lab, 'node1', 'cat /root/argv.log; grep -rlF -- "Sudo-Pass" /root /tmp /etc 2>/dev/null | grep -v argv.log || true');
+  t.true(argv.stdout.includes('sudo -k -S'), 'the watcher saw sudo run');
+  t.false(argv.stdout.includes(OPS_PASSWORD), 'no argv and no file holds the password');
+  // A wrong password is a clear failure, not a hang.
+  writeFileSync(join(dir, 'bad.yaml'), readFileSync(inv, 'utf8').replace(JSON.stringify(OPS_PASSWORD), '"wrong-password"'));
+  const bad = await hostforge(['apply', playbook(true), '-i', join(dir, 'bad.yaml')], { timeoutMs: 60_000 });
+  t.is(bad.code, 2, bad.stdout + bad.stderr);
+  t.regex(bad.stdout + bad.stderr, /sudo refused the become password for root \(ansible_become_password is wrong\)/);
 });
