@@ -16,9 +16,11 @@
  *   ansible_become_user     user to become                          default: root (when become)
  *   ansible_become_password sudo password, wrapped in a Secret      default: none
  *     (alias ansible_become_pass)
- *   ansible_connection      `ssh` (or Ansible's aliases for it, `smart` and `paramiko`);
- *                           anything else (`local`, `docker`, `winrm`...) is refused
- *   ansible_ssh_common_args, ansible_ssh_extra_args, ansible_python_interpreter: ignored
+ *   ansible_connection      `ssh` (or Ansible's aliases for it, `smart` and `paramiko`), or
+ *                           `local` (the bastion itself, no SSH); anything else (`docker`,
+ *                           `winrm`...) is refused
+ *   ansible_ssh_common_args, ansible_ssh_extra_args: read with ssh_config (engine/ssh-spec.ts)
+ *   ansible_python_interpreter: ignored
  *   hostforge_known_hosts   known_hosts file to check host keys against, `~/` expanded
  *                                                                   default: the transport's
  *   hostforge_connect_timeout   seconds to wait for the connection (> 0)   default: 10
@@ -104,8 +106,8 @@ function currentUser(): string {
 /** The connection settings of `host` (its inventory name) from its merged variables. */
 export function connectionFor(host: string, vars: Record<string, unknown>): ConnectionSpec {
   const connection = str(host, first(vars, ['ansible_connection']));
-  if (connection !== undefined && !SSH_CONNECTIONS.has(connection)) {
-    throw bad(host, 'ansible_connection', connection, '"ssh" (hostforge only connects over SSH)');
+  if (connection !== undefined && connection !== 'local' && !SSH_CONNECTIONS.has(connection)) {
+    throw bad(host, 'ansible_connection', connection, '"ssh" or "local" (hostforge connects over SSH, or runs on the bastion)');
   }
 
   const address = str(host, first(vars, ['ansible_host', 'ansible_ssh_host'])) ?? host;

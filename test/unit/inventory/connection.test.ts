@@ -48,7 +48,7 @@ const bad: [string, Record<string, unknown>, RegExp][] = [
   ['a non-numeric port', { ansible_port: 'ssh' }, /ansible_port must be a port number/],
   ['port 0', { ansible_port: 0 }, /port number/],
   ['port 70000', { ansible_port: 70000 }, /port number/],
-  ['a local connection', { ansible_connection: 'local' }, /ansible_connection must be "ssh"/],
+  ['a docker connection', { ansible_connection: 'docker' }, /ansible_connection must be "ssh" or "local"/],
   ['a zero timeout', { hostforge_connect_timeout: 0 }, /greater than 0/],
   ['a bad boolean', { ansible_become: 'maybe' }, /ansible_become must be a boolean/],
   ['a list as user', { ansible_user: ['a'] }, /ansible_user must be a string/],
