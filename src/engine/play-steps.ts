@@ -10,6 +10,9 @@ import { buildScope, type HostRunState } from './context.js';
 import type { TaskResultEvent } from './events.js';
 import type { TaskEnv } from './task-runner.js';
 
+/** A task's name without its "role : " label (ansible_failed_task.name). */
+const bareName = (task: Task): string => task.name.replace(/^[^:]+ : /, '');
+
 /** The rescue of block `id` takes over the host's failure (Ansible: rescued, not failed). */
 export function rescue(st: HostRunState, id: number, env: { onRescue?(host: string): void }): void {
   const failure = st.failure;
@@ -27,7 +30,7 @@ export function recordFailures(task: Task, events: TaskResultEvent[], states: Ma
     if (e.status !== 'failed' || e.ignored) continue;
     const st = states.get(e.host)!;
     const result: Vars = { failed: true, changed: false, msg: e.msg ?? '', ...(st.lastResult ?? {}) };
-    st.failure = { frames: task.blocks ?? [], task: task.name.replace(/^[^:]+ : /, ''), result };
+    st.failure = { frames: task.blocks ?? [], task: bareName(task), result };
   }
 }
 
@@ -38,7 +41,7 @@ export function shareRunOnce(task: Task, first: string, hosts: string[], states:
     if (h === first) continue;
     const st = states.get(h)!;
     if (task.register && task.register in src.registered) st.registered[task.register] = src.registered[task.register];
-    if (src.failed && src.failure?.task === task.name.replace(/^[^:]+ : /, '')) {
+    if (src.failed && src.failure?.task === bareName(task)) {
       st.failed = true;
       st.failure = src.failure;
       env.onResult({ type: 'task_result', host: h, task: task.name, status: 'failed', changes: [], msg: `run_once task failed on ${first}`, checkMode: false, noLog: task.noLog, durationMs: 0 });

@@ -115,6 +115,9 @@ export async function openPki(dir: string, passphrase: PassphraseSource, opts: P
   return new Pki(store, pem, parsed.subjectDer, parsed.info.subject, parsed.spki, passphrase, opts.now ?? (() => new Date()));
 }
 
+/** Serials compare as numbers: "0c8b…", "c8b…" and "0C:8B:…" are the same serial. */
+const num = (hex: string): string => hex.replace(/:/g, '').toLowerCase().replace(/^0+(?=.)/, '');
+
 export class Pki implements PkiService {
   readonly #ca: CaIdentity;
   readonly #caKeyId: Buffer;
@@ -328,7 +331,6 @@ export class Pki implements PkiService {
   }
 
   async revocation(serial: string): Promise<{ date: string; reason: string } | null> {
-    const num = (hex: string): string => hex.replace(/:/g, '').toLowerCase().replace(/^0+(?=.)/, '');
     const index = await this.store.readIndex();
     const hit = index.certs.find((c) => c.revoked && num(c.serial) === num(serial));
     return hit?.revoked ? { date: hit.revoked.date, reason: hit.revoked.reason } : null;
@@ -348,8 +350,6 @@ export class Pki implements PkiService {
     const revoked = await this.store.withLock(async () => {
       const index = await this.store.readIndex();
       const wanted = target.trim();
-      // Serials compare as numbers: "0c8b…", "c8b…" and "0C:8B:…" are the same serial.
-      const num = (hex: string): string => hex.replace(/:/g, '').toLowerCase().replace(/^0+(?=.)/, '');
       const asSerial = /^[0-9a-f:]+$/i.test(wanted) ? num(wanted) : null;
       const matches = index.certs.filter(
         (c) =>

@@ -60,10 +60,3 @@ export class Secret {
 export function isSecret(v: unknown): v is Secret {
   return v instanceof Secret;
 }
-
-/** Mask the given values and every tainted one, in all their encodings. */
-export function redact(text: string, secrets: Iterable<string>): string {
-  const extra = [...secrets].filter((s) => !tainted.has(s));
-  const out = extra.length === 0 ? text : compileRedactor(extra)(text);
-  return redactOutput(out);
-}
