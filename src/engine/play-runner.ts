@@ -13,6 +13,7 @@ import { runTaskOnHost, type TaskEnv } from './task-runner.js';
 import { blockDecision } from './blocks.js';
 import { recordFailures, rescue, runMeta, shareRunOnce } from './play-steps.js';
 import { taskTitle } from './display.js';
+import { expandInclude } from './include-tasks.js';
 
 export interface TagFilter {
   tags: string[];
@@ -126,6 +127,72 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
 
   let aborted = false;
   let endPlay = false;
+
+  /** include_tasks: who includes what; the included files' tasks then run on their hosts. */
+  const runInclude = async (task: Task, on: string[], batch: string[]): Promise<boolean> => {
+    reporter.emit({ type: 'task_start', task: taskTitle(task, on, { inv: env.inv, run: env.run, states, playVars: play.vars, playHosts: hosts }), hosts: on, handler: false });
+    const { events, groups } = await expandInclude(task, on, taskEnv);
+    for (const e of events) {
+      env.onResult(e);
+      if (e.status === 'failed') states.get(e.host)!.failed = true;
+    }
+    for (const h of on) reporter.emit({ type: 'task_host_done', task: task.name, host: h });
+    recordFailures(task, events, states);
+    for (const g of groups) if (!(await runList(g.tasks, batch, new Set(g.hosts)))) return false;
+    return true;
+  };
+
+  /** A task list on the batch (`only`: the hosts an include reached); false ends the batch. */
+  const runList = async (tasks: Task[], batch: string[], only?: Set<string>): Promise<boolean> => {
+    const scope = only ? batch.filter((h) => only.has(h)) : batch;
+    for (const task of tasks) {
+      if (task.meta === 'flush_handlers') {
+        await runHandlers(batch);
+        continue;
+      }
+      if (!taskSelected(task, env.tagFilter)) continue;
+      if (task.meta === 'clear_host_errors') {
+        await runMeta(task, batch, batch, taskEnv);
+        continue;
+      }
+      const decisions = new Map(scope.map((h) => [h, blockDecision(task, states.get(h)!)] as const));
+      let on = scope.filter((h) => decisions.get(h)!.run);
+      if (on.length === 0) continue;
+      for (const h of on) {
+        const d = decisions.get(h)!;
+        if (d.run && d.rescue !== undefined) rescue(states.get(h)!, d.rescue, env);
+      }
+      if (task.meta) {
+        const stop = await runMeta(task, on, batch, taskEnv);
+        if (stop === 'play') endPlay = true;
+        if (stop) return false;
+        continue;
+      }
+      if (env.beforeTask && !(await env.beforeTask(task))) continue;
+      if (task.include) {
+        if (!(await runInclude(task, on, batch))) return false;
+        continue;
+      }
+      if (task.runOnce) on = on.slice(0, 1);
+      const events = await runTask(task, on, false);
+      recordFailures(task, events, states);
+      if (task.runOnce) shareRunOnce(task, on[0]!, scope.filter((h) => decisions.get(h)!.run), states, env);
+      const failedNow = events.some((e) => e.status === 'failed' && !e.ignored);
+      if (failedNow && task.anyErrorsFatal && !(task.blocks ?? []).some((f) => f.hasRescue && f.part === 'block')) {
+        reporter.emit({ type: 'warning', msg: `any_errors_fatal: "${task.name}" failed: stopping the play for every host` });
+        aborted = true;
+        return false;
+      }
+      const failed = batch.filter((h) => states.get(h)!.failed || states.get(h)!.unreachable).length;
+      if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
+        reporter.emit({ type: 'warning', msg: `max_fail_percentage ${play.maxFailPercentage}% exceeded: stopping the play` });
+        aborted = true;
+        return false;
+      }
+    }
+    return true;
+  };
+
   for (const batch of batches(hosts, play.serial)) {
     if (play.gatherFacts) {
       const on = active(batch, states);
@@ -148,47 +215,7 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
         });
       }
     }
-    for (const task of play.tasks) {
-      if (task.meta === 'flush_handlers') {
-        await runHandlers(batch);
-        continue;
-      }
-      if (!taskSelected(task, env.tagFilter)) continue;
-      if (task.meta === 'clear_host_errors') {
-        await runMeta(task, batch, batch, taskEnv);
-        continue;
-      }
-      const decisions = new Map(batch.map((h) => [h, blockDecision(task, states.get(h)!)] as const));
-      let on = batch.filter((h) => decisions.get(h)!.run);
-      if (on.length === 0) continue;
-      for (const h of on) {
-        const d = decisions.get(h)!;
-        if (d.run && d.rescue !== undefined) rescue(states.get(h)!, d.rescue, env);
-      }
-      if (task.meta) {
-        const stop = await runMeta(task, on, batch, taskEnv);
-        if (stop === 'play') endPlay = true;
-        if (stop) break;
-        continue;
-      }
-      if (env.beforeTask && !(await env.beforeTask(task))) continue;
-      if (task.runOnce) on = on.slice(0, 1);
-      const events = await runTask(task, on, false);
-      recordFailures(task, events, states);
-      if (task.runOnce) shareRunOnce(task, on[0]!, batch.filter((h) => decisions.get(h)!.run), states, env);
-      const failedNow = events.some((e) => e.status === 'failed' && !e.ignored);
-      if (failedNow && task.anyErrorsFatal && !(task.blocks ?? []).some((f) => f.hasRescue && f.part === 'block')) {
-        reporter.emit({ type: 'warning', msg: `any_errors_fatal: "${task.name}" failed: stopping the play for every host` });
-        aborted = true;
-        break;
-      }
-      const failed = batch.filter((h) => states.get(h)!.failed || states.get(h)!.unreachable).length;
-      if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
-        reporter.emit({ type: 'warning', msg: `max_fail_percentage ${play.maxFailPercentage}% exceeded: stopping the play` });
-        aborted = true;
-        break;
-      }
-    }
+    await runList(play.tasks, batch);
     if (aborted || endPlay) break;
     await runHandlers(batch);
   }

@@ -10,7 +10,7 @@ import type { Vars } from '../modules/types.js';
 import type { LoadedPlay } from '../playbook/load.js';
 import { argumentSpecSchema } from '../playbook/roles.js';
 import { ajvToInputError, realErrors, validator } from '../playbook/schema.js';
-import type { Task } from '../playbook/types.js';
+import { flattenTasks, type Task } from '../playbook/types.js';
 import { evaluateCondition, render } from '../template/render.js';
 import { renderDeep, toPlain } from '../vars/scope.js';
 import { buildScope, type HostRunState, type InventoryView, type RunVars } from './context.js';
@@ -34,7 +34,7 @@ function unknownValue(): unknown {
 function runtimeNames(play: LoadedPlay): Vars {
   const names: Vars = { facts: unknownValue(), ansible_facts: unknownValue() };
   for (const k of ['ansible_hostname', 'ansible_fqdn', 'ansible_default_ipv4', 'ansible_distribution', 'ansible_distribution_version', 'ansible_os_family', 'ansible_service_mgr']) names[k] = unknownValue();
-  for (const t of [...play.tasks, ...play.handlers]) {
+  for (const t of flattenTasks([...play.tasks, ...play.handlers])) {
     if (t.register) names[t.register] = unknownValue();
     if (t.module === 'set_fact') for (const k of Object.keys(t.args)) names[k] = unknownValue();
   }
@@ -101,10 +101,11 @@ export async function preflight({ plays, inv, run, tagFilter }: PreflightInput):
       }
     }
 
-    for (const task of [...play.tasks, ...play.handlers]) {
+    for (const [task, outer] of withIncludeLoops([...play.tasks, ...play.handlers], [])) {
       if (task.meta || !taskSelected(task, tagFilter)) continue;
       for (const h of hosts) {
-        const extra: Vars = { [task.loopVar]: unknownValue(), ansible_loop: unknownValue(), ansible_loop_var: task.loopVar };
+        const extra: Vars = { ansible_loop: unknownValue(), ansible_loop_var: task.loopVar };
+        for (const name of [...outer, task.loopVar]) extra[name] = unknownValue();
         if (task.loopControl?.indexVar !== undefined) extra[task.loopControl.indexVar] = unknownValue();
         const scope = scopeFor(h, task, task.role, extra);
         try {
@@ -124,5 +125,15 @@ export async function preflight({ plays, inv, run, tagFilter }: PreflightInput):
         }
       }
     }
+  }
+}
+
+/** Each task with the loop variables of the include_tasks around it (known only per host). */
+function* withIncludeLoops(tasks: Task[], outer: string[]): Generator<[Task, string[]]> {
+  for (const t of tasks) {
+    yield [t, outer];
+    if (!t.include?.preloaded) continue;
+    const vars = t.loop === undefined ? [] : [t.loopVar, ...(t.loopControl?.indexVar ? [t.loopControl.indexVar] : [])];
+    yield* withIncludeLoops(t.include.preloaded, [...outer, ...vars]);
   }
 }

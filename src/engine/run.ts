@@ -8,7 +8,7 @@ import { gatherFacts as readFacts } from '../facts/index.js';
 import { connectionFor, type Inventory } from '../inventory/index.js';
 import type { Vars } from '../modules/types.js';
 import type { LoadedPlaybook } from '../playbook/load.js';
-import type { Task } from '../playbook/types.js';
+import { flattenTasks, type Task } from '../playbook/types.js';
 import type { PkiService } from '../pki/types.js';
 import { withSshConfig } from './ssh-spec.js';
 import { ConnectionPool } from './connections.js';
@@ -96,7 +96,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   await preflight({ plays, inv, run, tagFilter });
   // A run that issues certificates needs the CA: find out now, not half-way through.
   const CA_MODULES = new Set(['certificate', 'crl']);
-  if (plays.some(({ play, hosts }) => hosts.length > 0 && [...play.tasks, ...play.handlers].some((t) => CA_MODULES.has(t.module)))) {
+  if (plays.some(({ play, hosts }) => hosts.length > 0 && flattenTasks([...play.tasks, ...play.handlers]).some((t) => CA_MODULES.has(t.module)))) {
     try {
       await opts.pki();
     } catch (err) {

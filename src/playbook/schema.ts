@@ -68,7 +68,12 @@ export const taskSchema = {
     check_mode: { type: 'boolean' },
     block: { type: 'array', items: { type: 'object' } },
     import_tasks: { type: 'string' },
-    include_tasks: { type: 'string' },
+    include_tasks: {
+      anyOf: [
+        { type: 'string' },
+        { type: 'object', properties: { file: { type: 'string' }, apply: { type: 'object' } }, required: ['file'], additionalProperties: false },
+      ],
+    },
     meta: { enum: ['flush_handlers', 'noop', 'end_host', 'end_play', 'end_batch', 'clear_host_errors', 'refresh_inventory'] },
     rescue: { type: 'array', items: { type: 'object' } },
     always: { type: 'array', items: { type: 'object' } },

@@ -1,6 +1,6 @@
 /**
  * Task lists: one YAML list → validated Task objects. Blocks and import_tasks are
- * flattened here (static), so the engine only sees plain tasks.
+ * flattened here (static); include_tasks stays one task that the engine expands per host.
  */
 import { dirname, resolve } from 'node:path';
 import { InputError, type SourceLocation } from '../errors.js';
@@ -11,6 +11,7 @@ import { check, TASK_KEYWORDS, taskSchema } from './schema.js';
 import type { BlockFrame, LoopControl, RoleRef, Task } from './types.js';
 import { loopKeyword } from './loops.js';
 import { stringArgs } from './kv.js';
+import { dynamicInclude } from './include-tasks.js';
 
 /** An include_role/import_role entry, loaded by the playbook loader (it knows the role path). */
 export interface RoleInclude {
@@ -183,7 +184,7 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
       { ...inherited, vars: inh.vars },
     );
   }
-  const include = (t.import_tasks ?? t.include_tasks) as string | undefined;
+  const include = t.import_tasks as string | undefined;
   if (include !== undefined) {
     if (ctx.depth > 20) throw new InputError(`import_tasks nested too deep (a cycle?)`, { location });
     const base = ctx.role ? resolve(ctx.role.path, 'tasks') : dirname(ctx.file);
@@ -202,12 +203,13 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
   const { loop, loopWith } = loopKeyword(t, (k) => ctx.doc.locateKey([...path, k]));
   const moduleKeys = Object.keys(t).filter((k) => !KEYWORDS.has(k) && !k.startsWith('with_'));
   if (t.meta !== undefined) moduleKeys.unshift('meta');
+  if (t.include_tasks !== undefined) moduleKeys.unshift('include_tasks');
   if (moduleKeys.length === 0) {
     throw new InputError('task has no module (expected one key such as copy:, file:, command:)', { code: 'SCHEMA', location });
   }
-  if (moduleKeys.length > 1 && !(moduleKeys[0] === 'meta' && moduleKeys.length === 1)) {
-    const extra = moduleKeys.filter((k) => k !== 'meta');
-    if (t.meta !== undefined || extra.length > 1) {
+  if (moduleKeys.length > 1) {
+    const extra = moduleKeys.filter((k) => k !== 'meta' && k !== 'include_tasks');
+    if (t.meta !== undefined || t.include_tasks !== undefined || extra.length > 1) {
       throw new InputError(`task has several modules or unknown keywords: ${moduleKeys.join(', ')}`, {
         code: 'SCHEMA',
         location: ctx.doc.locateKey([...path, moduleKeys[1]!]),
@@ -250,6 +252,9 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
     delegateTo,
     anyErrorsFatal,
   };
+  if (moduleName === 'include_tasks') {
+    return [{ ...common, module: 'include_tasks', args: {}, include: await dynamicInclude(t, path, ctx, inherited) }];
+  }
   if (moduleName === 'meta') {
     return [{ ...common, module: 'meta', args: {}, meta: t.meta as Task['meta'] }];
   }

@@ -54,6 +54,22 @@ export interface Task {
   anyErrorsFatal?: boolean;
   /** throttle: at most this many hosts at once for this task. */
   throttle?: number;
+  /** include_tasks: expanded per host at run time (module 'include_tasks'). */
+  include?: IncludeTasks;
+}
+
+export interface IncludeTasks {
+  /** The file name as written (may be a template), relative to the role's tasks/ or the including file. */
+  file: string;
+  /** The tasks of a rendered file name (cached per file). */
+  load(name: string): Promise<Task[]>;
+  /** Loaded at load time when the name has no template (validate sees them). */
+  preloaded?: Task[];
+}
+
+/** Every task of a list, with the tasks of include_tasks known at load time. */
+export function flattenTasks(tasks: Task[]): Task[] {
+  return tasks.flatMap((t) => (t.include?.preloaded ? [t, ...flattenTasks(t.include.preloaded)] : [t]));
 }
 
 export interface BlockFrame {

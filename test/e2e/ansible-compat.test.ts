@@ -1,6 +1,6 @@
 /**
  * The same playbook (block/rescue/always, nested blocks, run_once, delegate_to: localhost,
- * include_role, throttle, serial, meta: end_host) run by Debian's ansible-playbook and by
+ * include_role, include_tasks (templated, looped, when per item), throttle, serial, meta: end_host) run by Debian's ansible-playbook and by
  * hostforge on the same fresh lab hosts: the recaps and the hosts' resulting files must agree.
  */
 import test from 'ava';
@@ -14,7 +14,7 @@ import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpe
 
 const LAB = 'compat';
 const PLAYBOOK = join(REPO, 'test', 'fixtures', 'compat', 'site.yaml');
-const FILES = ['block', 'rescue', 'always', 'inner-always', 'outer-rescue', 'once', 'role', 'throttle', 'serial', 'after-end'];
+const FILES = ['block', 'rescue', 'always', 'inner-always', 'outer-rescue', 'once', 'role', 'inc-a', 'inc-b', 'inc-c', 'inc-two', 'throttle', 'serial', 'after-end'];
 let lab: LabInfo;
 let skip: string | undefined;
 let dir: string;
