@@ -122,7 +122,8 @@ async function planCron(host: Host, args: CronArgs, ctx: ModuleContext): Promise
   const who = args.user ?? 'the connecting user';
   return [
     {
-      action: lines.length === 0 ? 'create' : 'update',
+      // Always 'update': in check mode a user crontab is not predicted, so create/update would not chain.
+      action: 'update',
       kind: 'other',
       target: `crontab ${args.user ?? ''}`.trim(),
       summary: `${verb} ${describe(s)} in the crontab of ${who}`,

@@ -57,7 +57,7 @@ test('cron: Ansible edits, line by line', (t) => {
 });
 
 const cases: { name: string; tabs: [string, string][]; args: CronArgs; first: string[]; after?: [string, string | undefined] }[] = [
-  { name: 'a new job in an empty crontab', tabs: [], args: { name: 'backup', user: 'alice', job: '/bin/backup', minute: 0, hour: 2 }, first: ['create other'], after: ['alice', '#Ansible: backup\n0 2 * * * /bin/backup\n'] },
+  { name: 'a new job in an empty crontab', tabs: [], args: { name: 'backup', user: 'alice', job: '/bin/backup', minute: 0, hour: 2 }, first: ['update other'], after: ['alice', '#Ansible: backup\n0 2 * * * /bin/backup\n'] },
   { name: 'job time changed', tabs: [['root', '#Ansible: backup\n0 2 * * * /bin/backup\n']], args: { name: 'backup', user: 'root', job: '/bin/backup', minute: '30', hour: '2' }, first: ['update other'], after: ['root', '#Ansible: backup\n30 2 * * * /bin/backup\n'] },
   { name: 'env variable added on top', tabs: [['root', '#Ansible: backup\n0 2 * * * /bin/backup\n']], args: { name: 'MAILTO', env: true, job: 'ops@example.com', user: 'root' }, first: ['update other'], after: ['root', 'MAILTO="ops@example.com"\n#Ansible: backup\n0 2 * * * /bin/backup\n'] },
   { name: 'job removed', tabs: [['root', 'MAILTO=x\n#Ansible: backup\n0 2 * * * /bin/backup\n']], args: { name: 'backup', user: 'root', state: 'absent' }, first: ['update other'], after: ['root', 'MAILTO=x\n'] },
