@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(openssh-server openssh-client tini iproute2 iptables sudo git openssl etcd-server etcd-client ansible-core ca-certificates)
+need_pkgs=(openssh-server openssh-client tini iproute2 iptables sudo git openssl etcd-server etcd-client ansible-core ca-certificates cron dpkg-dev gnupg unzip zip tzdata)
 missing=()
 for p in "${need_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -35,6 +35,7 @@ import { nsswitchModule } from './nsswitch.js';
 import { pamModule } from './pam.js';
 import { sshdConfigModule } from './sshd_config.js';
 import { userModule } from './user.js';
+import { COLLECTION_PREFIX, EVERYDAY_MODULES } from './everyday.js';
 
 /** Erase a module's argument type for the registry (arguments are schema-checked). */
 export function erase<A>(m: Module<A>): AnyModule {
@@ -81,10 +82,10 @@ export function registerModule(m: AnyModule): void {
   modules.set(m.name, m);
 }
 
-for (const m of [...CORE, ...EXTRA]) registerModule(m);
+for (const m of [...CORE, ...EXTRA, ...EVERYDAY_MODULES]) registerModule(m);
 
 function canonical(name: string): string {
-  const short = name.replace(/^ansible\.(?:builtin|legacy)\./, '');
+  const short = name.replace(COLLECTION_PREFIX, '');
   return ALIASES[short] !== undefined && !modules.has(short) ? ALIASES[short] : short;
 }
 

@@ -1,0 +1,17 @@
+/**
+ * The everyday modules (issue #11), listed in one place so the registry imports one name.
+ * Ansible's collection prefixes for them (ansible.posix.sysctl, community.general.timezone)
+ * are accepted by the registry's canonical().
+ */
+import type { AnyModule, Module } from './types.js';
+import { groupModule } from './group.js';
+import { replaceModule } from './replace.js';
+import { sysctlModule } from './sysctl.js';
+import { cronModule } from './cron.js';
+import { hostnameModule } from './hostname.js';
+import { timezoneModule } from './timezone.js';
+
+export const EVERYDAY_MODULES: AnyModule[] = [sysctlModule, groupModule, replaceModule, cronModule, hostnameModule, timezoneModule].map((m) => m as unknown as Module<never>);
+
+/** Collection prefixes whose modules hostforge implements under the short name. */
+export const COLLECTION_PREFIX = /^(?:ansible\.(?:builtin|legacy|posix)|community\.general)\./;

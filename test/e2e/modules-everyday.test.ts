@@ -1,0 +1,141 @@
+/**
+ * The everyday modules on real lab hosts: check mode on fresh hosts lists exactly the
+ * changes the real run makes, a second run changes nothing, the hosts' real state is what
+ * the playbook declares, and where Ansible defines the result (cron markers, replace,
+ * group, hostname) Debian's ansible-playbook on another fresh host leaves the same files
+ * and each tool then finds the other's work already in state.
+ */
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import yaml from 'js-yaml';
+import { changeKeys, hostforge, recapOf } from '../helpers/cli.js';
+import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
+
+const LAB = 'every';
+let lab: LabInfo;
+let skip: string | undefined;
+let hasAnsible = true;
+let dir: string;
+
+/** Tasks both tools run (ansible.builtin modules). */
+const SHARED = [
+  { name: 'ops group', group: { name: 'hfops', gid: 2345 } },
+  { name: 'config file', copy: { dest: '/etc/hf-everyday.conf', force: false, content: '[main]\nlisten = 127.0.0.1:80\nold.example.com\n[extra]\nlisten = 0.0.0.0:81\n' } },
+  { name: 'rename the host in the config', replace: { path: '/etc/hf-everyday.conf', regexp: 'old\\.example\\.com', replace: 'new.example.com' } },
+  { name: 'listen everywhere in [main] only', replace: { path: '/etc/hf-everyday.conf', after: '\\[main\\]', before: '\\[extra\\]', regexp: '^listen = 127\\.0\\.0\\.1:(\\d+)$', replace: 'listen = 0.0.0.0:\\1' } },
+  { name: 'hostname', hostname: { name: '{{ inventory_hostname }}-hf' } },
+  { name: 'mail to', cron: { name: 'MAILTO', env: true, job: 'ops@example.com', user: 'root' } },
+  { name: 'nightly backup', cron: { name: 'nightly backup', minute: '15', hour: '2', job: '/usr/local/bin/backup --all', user: 'root' } },
+  { name: 'disabled job', cron: { name: 'weekly report', special_time: 'weekly', job: '/usr/local/bin/report', user: 'root', disabled: true } },
+  { name: 'cron.d file', cron: { name: 'rotate', cron_file: 'hf-rotate', user: 'root', minute: '*/5', job: '/usr/sbin/logrotate /etc/hf.conf' } },
+];
+
+/** hostforge only: the modules whose Ansible versions live in collections Debian does not ship. */
+const OURS = [
+  { name: 'forwarding on', sysctl: { name: 'net.ipv4.ip_forward', value: 1, sysctl_file: '/etc/sysctl.d/60-hostforge.conf' } },
+  { name: 'port range live', sysctl: { name: 'net.ipv4.ip_local_port_range', value: '20000 60000', sysctl_file: '/etc/sysctl.d/60-hostforge.conf', sysctl_set: true, reload: false } },
+  { name: 'time zone', timezone: { name: 'Europe/Paris' } },
+];
+
+function play(tasks: object[], hosts = 'all'): string {
+  return yaml.dump([{ name: 'everyday modules', hosts, gather_facts: false, tasks }]);
+}
+
+test.before(async () => {
+  skip = await labSkipReason();
+  if (skip) return;
+  try {
+    await promisify(execFile)('ansible-playbook', ['--version']);
+  } catch {
+    hasAnsible = false;
+  }
+  lab = await startLab(LAB, 3);
+  dir = mkdtempSync(join(tmpdir(), 'hf-everyday-'));
+  writeFileSync(join(dir, 'site.yaml'), play([...OURS, ...SHARED]));
+  writeFileSync(join(dir, 'shared.yaml'), play(SHARED));
+  writeFileSync(join(dir, 'hosts.ini'), [
+    '[all]',
+    ...lab.hosts.map((h) => `${h.name} ansible_host=${h.ip} ansible_user=root`),
+    '[all:vars]',
+    `ansible_ssh_private_key_file=${lab.keyPath}`,
+    `ansible_ssh_common_args='-o UserKnownHostsFile=${lab.knownHostsPath} -o StrictHostKeyChecking=yes'`,
+    `hostforge_known_hosts=${lab.knownHostsPath}`,
+    'ansible_python_interpreter=/usr/bin/python3',
+    '',
+  ].join('\n'));
+});
+
+test.after.always(async () => {
+  if (!skip) await stopLab(LAB);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const run = (file: string, ...extra: string[]) => hostforge(['apply', join(dir, file), '-i', join(dir, 'hosts.ini'), '--json', ...extra]);
+
+test.serial('check on fresh hosts == apply; the second run and a re-check change nothing', async (t) => {
+  if (skip) return t.pass(`lab unavailable: ${skip}`);
+  const limit = ['--limit', 'node1:node2'];
+  const check = await run('site.yaml', '--check', ...limit);
+  t.is(check.code, 0, check.stdout.slice(-3000) + check.stderr);
+  const planned = changeKeys(check.stdout);
+  // node1, node2: 2 sysctl (file + reload; then live set) + tz 2 + group + copy + 2 replace + hostname 2 + 4 cron
+  t.true(planned.length >= 2 * 14, `planned ${planned.length}:\n${planned.join('\n')}`);
+  const untouched = await sshRun(lab, 'node1', 'hostname; test -e /etc/sysctl.d/60-hostforge.conf && echo file; getent group hfops; crontab -l 2>&1');
+  t.regex(untouched.stdout, /^node1\nno crontab for root/);
+
+  const apply = await run('site.yaml', ...limit);
+  t.is(apply.code, 0, apply.stdout.slice(-3000) + apply.stderr);
+  t.deepEqual(changeKeys(apply.stdout), planned);
+
+  const again = await run('site.yaml', ...limit);
+  t.is(again.code, 0, again.stdout.slice(-2000));
+  for (const [h, r] of Object.entries(recapOf(again.stdout))) t.is(r.changed, 0, `${h} changed on the second run: ${changeKeys(again.stdout).join('\n')}`);
+  const recheck = await run('site.yaml', '--check', ...limit);
+  t.deepEqual(changeKeys(recheck.stdout), []);
+});
+
+test.serial('the hosts are in the declared state', async (t) => {
+  if (skip) return t.pass(`lab unavailable: ${skip}`);
+  for (const h of ['node1', 'node2']) {
+    const r = await sshRun(lab, h, 'cat /etc/sysctl.d/60-hostforge.conf; sysctl -n net.ipv4.ip_forward; sysctl -n net.ipv4.ip_local_port_range; readlink /etc/localtime; cat /etc/timezone; getent group hfops; hostname; cat /etc/hostname');
+    t.is(r.stdout, `net.ipv4.ip_forward=1\nnet.ipv4.ip_local_port_range=20000 60000\n1\n20000\t60000\n/usr/share/zoneinfo/Europe/Paris\nEurope/Paris\nhfops:x:2345:\n${h}-hf\n${h}-hf\n`);
+    const conf = await sshRun(lab, h, 'cat /etc/hf-everyday.conf');
+    t.is(conf.stdout, '[main]\nlisten = 0.0.0.0:80\nnew.example.com\n[extra]\nlisten = 0.0.0.0:81\n');
+  }
+  // The machine's own sysctl was not touched: the value is per network namespace.
+  const mine = await promisify(execFile)('sysctl', ['-n', 'net.ipv4.ip_local_port_range']);
+  t.not(mine.stdout.trim().replace(/\s+/g, ' '), '20000 60000');
+});
+
+async function cronState(host: string): Promise<string> {
+  const r = await sshRun(lab, host, 'crontab -l; echo ---; cat /etc/cron.d/hf-rotate; echo ---; stat -c %a /etc/cron.d/hf-rotate');
+  return r.stdout;
+}
+
+test.serial('ansible-playbook leaves the same crontab, files and group; each tool finds the other in state', async (t) => {
+  if (skip) return t.pass(`lab unavailable: ${skip}`);
+  if (!hasAnsible) return t.pass('ansible-playbook is not installed');
+  const ansible = (limit: string) =>
+    promisify(execFile)('ansible-playbook', ['-i', join(dir, 'hosts.ini'), '--limit', limit, join(dir, 'shared.yaml')], {
+      env: { ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_LOCAL_TEMP: join(dir, 'ansible-tmp') },
+      maxBuffer: 1 << 24,
+    });
+  const first = await ansible('node3');
+  t.regex(first.stdout, /node3\s+: ok=9\s+changed=9 /, first.stdout.slice(-1500));
+  const theirs = await cronState('node3');
+  const ours = await cronState('node1');
+  t.is(ours, theirs);
+  t.regex(ours, /#Ansible: nightly backup\n15 2 \* \* \* \/usr\/local\/bin\/backup --all\n/);
+  const same = await sshRun(lab, 'node3', 'cat /etc/hf-everyday.conf; getent group hfops; cat /etc/hostname');
+  t.is(same.stdout, '[main]\nlisten = 0.0.0.0:80\nnew.example.com\n[extra]\nlisten = 0.0.0.0:81\nhfops:x:2345:\nnode3-hf\n');
+  // hostforge on Ansible's host, Ansible on hostforge's host: nothing to do either way, except
+  // the live hostname: Ansible's Debian strategy (no systemd) writes /etc/hostname only.
+  const ourRun = await run('shared.yaml', '--limit', 'node3');
+  t.deepEqual(changeKeys(ourRun.stdout), ['node3 | hostname |  | update other hostname']);
+  const theirRun = await ansible('node1');
+  t.regex(theirRun.stdout, /node1\s+: ok=9\s+changed=0 /, theirRun.stdout.slice(-1500));
+});
