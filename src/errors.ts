@@ -69,6 +69,20 @@ export class TaskError extends HostforgeError {
   }
 }
 
+/**
+ * How a failure counts for a host, decided here only: unreachable (exit 4) when the error,
+ * or any error it was caused by, is an UnreachableError (the transport turns every fault of
+ * a lost link into one, whatever the operation: upload, channel, command, keepalive);
+ * otherwise a task failure (exit 2).
+ */
+export function failureKind(err: unknown): 'unreachable' | 'failed' {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 16; depth++) {
+    if (e instanceof UnreachableError) return 'unreachable';
+    e = (e as { cause?: unknown }).cause;
+  }
+  return 'failed';
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof HostforgeError) return err.describe();
   if (err instanceof Error) return err.message;

@@ -1,13 +1,14 @@
 /**
  * One SSH connection per host for the whole run, opened on first use (at most
- * --forks at a time) and closed at the end. Also opens the lockout guard's
- * throw-away second connection.
+ * --forks at a time) and closed at the end; jump hosts' connections are shared by
+ * every host behind them. Also opens the lockout guard's throw-away second connection.
  */
 import { UnreachableError } from '../errors.js';
 import type { Facts, Host, Vars } from '../modules/types.js';
 import { RemoteHost, type BecomeSpec } from '../transport/remote-host.js';
 import { SshConnection, type ConnectionSpec } from '../transport/ssh.js';
 import { LocalConnection } from '../transport/local.js';
+import { JumpPool } from '../transport/jumps.js';
 
 export interface ConnectionPoolOptions {
   specFor(host: string): ConnectionSpec;
@@ -21,6 +22,8 @@ export interface ConnectionPoolOptions {
 export class ConnectionPool {
   readonly #opts: ConnectionPoolOptions;
   readonly #open = new Map<string, Promise<RemoteHost>>();
+  /** One connection per jump host, shared by every host behind it. */
+  readonly jumps = new JumpPool();
 
   constructor(opts: ConnectionPoolOptions) {
     this.#opts = opts;
@@ -32,7 +35,7 @@ export class ConnectionPool {
       const become = this.#opts.becomeFor(name);
       p = this.#opts.isLocal?.(name)
         ? Promise.resolve(new RemoteHost(name, this.#opts.varsFor(name), new LocalConnection(name), become, this.#opts.readFacts))
-        : SshConnection.open(this.#opts.specFor(name)).then((conn) => new RemoteHost(name, this.#opts.varsFor(name), conn, become, this.#opts.readFacts));
+        : SshConnection.open(this.#opts.specFor(name), this.jumps).then((conn) => new RemoteHost(name, this.#opts.varsFor(name), conn, become, this.#opts.readFacts));
       this.#open.set(name, p);
     }
     return p;
@@ -43,7 +46,7 @@ export class ConnectionPool {
     const spec = { ...this.#opts.specFor(name), acceptNewHostKeys: false };
     let conn: SshConnection | undefined;
     try {
-      conn = await SshConnection.open(spec);
+      conn = await SshConnection.open(spec, this.jumps);
       const r = await conn.exec('true', undefined, spec.connectTimeoutMs);
       if (r.code !== 0) throw new UnreachableError(`${name}: login works but running a command failed (exit ${r.code})`);
     } finally {
@@ -63,5 +66,6 @@ export class ConnectionPool {
         }
       }),
     );
+    await this.jumps.closeAll();
   }
 }

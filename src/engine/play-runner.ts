@@ -6,7 +6,7 @@
  */
 import type { LoadedPlay } from '../playbook/load.js';
 import type { Task } from '../playbook/types.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, failureKind } from '../errors.js';
 import type { Reporter, TaskResultEvent } from './events.js';
 import type { HostRunState } from './context.js';
 import { runTaskOnHost, type TaskEnv } from './task-runner.js';
@@ -206,7 +206,7 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
             state.facts = await host.facts();
             env.onResult({ type: 'task_result', host: h, task: 'Gathering Facts', status: 'ok', changes: [], checkMode: env.run.check, noLog: false, durationMs: Date.now() - t0 });
           } catch (err) {
-            const unreachable = (err as { name?: string }).name === 'UnreachableError';
+            const unreachable = failureKind(err) === 'unreachable';
             if (unreachable) state.unreachable = true;
             else state.failed = true;
             env.onResult({ type: 'task_result', host: h, task: 'Gathering Facts', status: unreachable ? 'unreachable' : 'failed', changes: [], msg: errorMessage(err), checkMode: env.run.check, noLog: false, durationMs: Date.now() - t0 });

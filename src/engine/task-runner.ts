@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { errorMessage, InputError, TaskError, UnreachableError } from '../errors.js';
+import { errorMessage, failureKind, InputError, TaskError } from '../errors.js';
 import { getModule } from '../modules/registry.js';
 import type { AnyModule, ApplyResult, Change, Host, ModuleContext, Vars } from '../modules/types.js';
 import { ajvToInputError, validator } from '../playbook/schema.js';
@@ -250,7 +250,7 @@ async function untilDone(task: Task, scope: Scope, env: TaskEnv, run: () => Prom
 }
 
 function failureOutcome(err: unknown, item: string | undefined, t0: number): ItemOutcome {
-  const unreachable = err instanceof UnreachableError;
+  const unreachable = failureKind(err) === 'unreachable';
   const details = err instanceof TaskError && err.details ? `\n${err.details}` : '';
   const result: Vars = { failed: !unreachable, unreachable, changed: false, msg: errorMessage(err) };
   const cause = (err as { result?: ApplyResult }).result;

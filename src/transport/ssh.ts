@@ -1,38 +1,24 @@
 /**
  * One SSH connection per host for the whole run: ssh2 for exec channels, the SFTP
- * session of ssh2-sftp-client on the same connection for file transfer.
- * The only module that imports ssh2.
+ * session of ssh2-sftp-client on the same connection for file transfer, through the
+ * jump hosts' tunnels when the host has ProxyJump. The only module that imports ssh2
+ * (with connect.ts and jumps.ts).
+ *
+ * Transport faults are classified here, in one place: an operation that fails while the
+ * link is lost (keepalive timeout, ECONNRESET, a channel closed under it, an SFTP error)
+ * is an UnreachableError, whatever the moment it happened; when the operation fails but the
+ * connection still answers a probe, the original error stands (a task failure).
  */
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import { HostforgeError, UnreachableError } from '../errors.js';
-import type { Secret } from '../util/secret.js';
+import { DEFAULT_KEEPALIVE_COUNT, DEFAULT_KEEPALIVE_MS, prepareLogin, type LoginSpec } from './connect.js';
+import type { Tunnels } from './jumps.js';
 import { ShellSession } from './shell-session.js';
-import {
-  appendKnownHost,
-  blobKeyType,
-  fingerprint,
-  hostToken,
-  preferredHostKeyAlgorithms,
-  readKnownHosts,
-  verifyHostKey,
-  type HostKeyVerdict,
-} from './known-hosts.js';
 
-export interface ConnectionSpec {
-  /** Inventory name, for messages. */
-  name: string;
-  host: string;
-  port: number;
-  user: string;
-  privateKeyFile?: string;
-  password?: Secret;
-  knownHostsFile?: string;
-  acceptNewHostKeys?: boolean;
-  connectTimeoutMs: number;
+export interface ConnectionSpec extends LoginSpec {
+  /** ProxyJump hops, outermost first; empty or absent: a direct connection. */
+  jumps?: LoginSpec[];
 }
 
 export interface RawExecResult {
@@ -50,6 +36,9 @@ export class SshConnection {
   #active = 0;
   readonly #waiting: (() => void)[] = [];
   #closed = false;
+  /** Why the link went away (keepalive timeout, reset, closed by the host). */
+  #lost?: string;
+  readonly #lostWaiters: (() => void)[] = [];
   readonly #shells: ShellSession[] = [];
   readonly #shellWaiters: (() => void)[] = [];
   #shellsBroken = false;
@@ -60,53 +49,33 @@ export class SshConnection {
     this.#sftp = sftp;
   }
 
-  static async open(spec: ConnectionSpec): Promise<SshConnection> {
-    const knownHostsFile = spec.knownHostsFile ?? join(homedir(), '.ssh', 'known_hosts');
-    const entries = await readKnownHosts(knownHostsFile);
-    let verdict: HostKeyVerdict | undefined;
-    let presented: Buffer | undefined;
-
-    const config: ConnectConfig = {
-      host: spec.host,
-      port: spec.port,
-      username: spec.user,
-      readyTimeout: spec.connectTimeoutMs,
-      keepaliveInterval: 15000,
-      hostVerifier: (key: Buffer) => {
-        presented = key;
-        verdict = verifyHostKey(entries, spec.host, spec.port, key);
-        if (verdict.ok) return true;
-        return verdict.reason === 'unknown' && spec.acceptNewHostKeys === true;
-      },
-    };
-    const algs = preferredHostKeyAlgorithms(entries, spec.host, spec.port);
-    if (algs) config.algorithms = { serverHostKey: algs as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] };
-    if (spec.privateKeyFile) {
+  static async open(spec: ConnectionSpec, tunnels?: Tunnels): Promise<SshConnection> {
+    let sock;
+    if (spec.jumps && spec.jumps.length > 0) {
+      if (!tunnels) throw new UnreachableError(`${spec.name}: has ProxyJump, but no jump host pool was given`);
       try {
-        config.privateKey = await readFile(spec.privateKeyFile);
+        sock = await tunnels.tunnel(spec.jumps, spec.host, spec.port);
       } catch (err) {
-        throw new UnreachableError(`${spec.name}: cannot read private key ${spec.privateKeyFile}: ${(err as Error).message}`, { cause: err });
+        const code = err instanceof HostforgeError ? err.code : undefined;
+        throw new UnreachableError(`${spec.name}: ${(err as Error).message}`, { cause: err, code });
       }
     }
-    if (spec.password) config.password = spec.password.reveal();
-    if (!spec.privateKeyFile && !spec.password && process.env.SSH_AUTH_SOCK) config.agent = process.env.SSH_AUTH_SOCK;
-
+    const login = await prepareLogin(spec, sock);
     // The library's default listeners print to the console: a dropped connection is
     // reported by the failing operation instead.
     const quiet = (): void => undefined;
     const sftp = new SftpClient(spec.name, { error: quiet, end: quiet, close: quiet });
     try {
-      await sftp.connect(config);
+      await sftp.connect(login.config);
     } catch (err) {
-      throw describeConnectError(spec, knownHostsFile, verdict, presented, err);
+      throw login.describe(err);
     }
-    if (verdict && !verdict.ok && verdict.reason === 'unknown' && presented) {
-      await appendKnownHost(knownHostsFile, spec.host, spec.port, presented);
-    }
+    await login.recordNewKey();
     const conn = new SshConnection(spec, sftp);
-    sftp.on('close', () => {
-      conn.#closed = true;
-    });
+    const client = conn.#client;
+    client.on('error', (err: Error) => conn.#markLost(err.message));
+    client.on('end', () => conn.#markLost('the host closed the connection'));
+    client.on('close', () => conn.#markLost('connection closed'));
     return conn;
   }
 
@@ -116,7 +85,69 @@ export class SshConnection {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#closed || this.#lost !== undefined;
+  }
+
+  #markLost(why: string): void {
+    if (this.#lost !== undefined || this.#closed) return;
+    this.#lost = /keepalive/i.test(why) ? `no answer to keepalives (${this.#keepaliveText()})` : why;
+    for (const s of this.#shells) s.close();
+    for (const w of this.#lostWaiters.splice(0)) w();
+  }
+
+  #keepaliveText(): string {
+    const ms = this.spec.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS;
+    return `ServerAliveInterval ${ms / 1000} s × ServerAliveCountMax ${this.spec.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT}`;
+  }
+
+  #unreachable(op: string, cause?: unknown): UnreachableError {
+    const why = this.#lost ?? (this.#closed ? 'connection closed' : 'the link does not answer');
+    return new UnreachableError(`${this.spec.name}: connection lost during ${op}: ${why}`, { cause });
+  }
+
+  /**
+   * After a failed operation: is the link gone? Yes when it was lost; otherwise a new channel
+   * running `true` must answer before the keepalives would have declared the link dead.
+   */
+  async #linkDown(): Promise<boolean> {
+    if (this.closed) return true;
+    const ms = this.spec.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS;
+    const budget = (ms > 0 ? ms * ((this.spec.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT) + 1) : 20_000) + 5000;
+    const probe = new Promise<boolean>((resolve) => {
+      try {
+        this.#client.exec('true', (err: Error | undefined, ch: ClientChannel) => {
+          if (err) return resolve(true);
+          ch.on('close', () => resolve(false));
+          ch.on('error', () => resolve(true));
+          ch.resume();
+          ch.end();
+        });
+      } catch {
+        resolve(true);
+      }
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const lost = new Promise<boolean>((resolve) => {
+      this.#lostWaiters.push(() => resolve(true));
+      timer = setTimeout(() => resolve(true), budget);
+    });
+    try {
+      return (await Promise.race([probe, lost])) || this.closed;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Run an operation; when it fails because the link is gone, the failure is an UnreachableError. */
+  async #guard<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw this.#unreachable(op);
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof UnreachableError) throw err;
+      if (await this.#linkDown()) throw this.#unreachable(op, err);
+      throw err;
+    }
   }
 
   async #slot<T>(fn: () => Promise<T>): Promise<T> {
@@ -142,13 +173,13 @@ export class SshConnection {
         free.reserved = true;
         return free;
       }
-      if (this.#shellsBroken) return undefined;
+      if (this.#shellsBroken || this.closed) return undefined;
       if (this.#shells.length + this.#opening < MAX_SHELLS) {
         this.#opening++;
         const s = await ShellSession.open(this.#client).catch(() => undefined);
         this.#opening--;
         if (!s) {
-          if (this.#shells.length === 0) this.#shellsBroken = true;
+          if (this.#shells.length === 0 && !this.closed) this.#shellsBroken = true;
           return undefined;
         }
         s.reserved = true;
@@ -165,23 +196,21 @@ export class SshConnection {
   }
 
   /** Run one /bin/sh command line; never throws on a non-zero exit. */
-  async exec(command: string, stdin?: string | Buffer, timeoutMs?: number): Promise<RawExecResult> {
-    if (this.#closed) throw new UnreachableError(`${this.spec.name}: connection closed`);
-    const shell = await this.#shell();
-    if (shell) {
+  exec(command: string, stdin?: string | Buffer, timeoutMs?: number): Promise<RawExecResult> {
+    return this.#guard('a command', async () => {
+      const shell = await this.#shell();
+      if (!shell) return this.#execChannel(command, stdin, timeoutMs);
       try {
         return await shell.run(command, stdin, timeoutMs);
       } catch (err) {
-        this.#release(shell);
         if (/timed out/.test((err as Error).message)) throw new HostforgeError('TASK_FAILED', `${this.spec.name}: command timed out after ${timeoutMs} ms`, { cause: err });
-        if (this.#closed) throw new UnreachableError(`${this.spec.name}: connection closed`, { cause: err });
+        if (await this.#linkDown()) throw this.#unreachable('a command', err);
         // The session died (not the command): run it on a channel of its own instead.
         return this.#execChannel(command, stdin, timeoutMs);
       } finally {
         this.#release(shell);
       }
-    }
-    return this.#execChannel(command, stdin, timeoutMs);
+    });
   }
 
   /** One exec channel for one command. */
@@ -189,18 +218,18 @@ export class SshConnection {
     return this.#slot(
       () =>
         new Promise<RawExecResult>((resolve, reject) => {
-          if (this.#closed) {
-            reject(new UnreachableError(`${this.spec.name}: connection closed`));
+          if (this.closed) {
+            reject(this.#unreachable('a command'));
             return;
           }
           this.#client.exec(command, (err: Error | undefined, stream: ClientChannel) => {
             if (err) {
-              reject(new UnreachableError(`${this.spec.name}: cannot open a channel: ${err.message}`, { cause: err }));
+              reject(new HostforgeError('TASK_FAILED', `${this.spec.name}: cannot open a channel: ${err.message}`, { cause: err }));
               return;
             }
             const out: Buffer[] = [];
             const errOut: Buffer[] = [];
-            let code = -1;
+            let code: number | undefined;
             let timer: NodeJS.Timeout | undefined;
             if (timeoutMs) {
               timer = setTimeout(() => {
@@ -215,7 +244,9 @@ export class SshConnection {
             });
             stream.on('close', () => {
               if (timer) clearTimeout(timer);
-              resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
+              // No exit status: the channel was torn down under the command (the guard asks the link).
+              if (code === undefined) reject(new Error('the channel closed before the command ended'));
+              else resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
             });
             stream.end(stdin ?? undefined);
           });
@@ -224,74 +255,42 @@ export class SshConnection {
   }
 
   /** File contents over SFTP, or null when it does not exist. */
-  async get(path: string): Promise<Buffer | null> {
-    return this.#slot(async () => {
-      try {
-        const data = await this.#sftp.get(path);
-        return Buffer.isBuffer(data) ? data : Buffer.from(String(data));
-      } catch (err) {
-        const code = (err as { code?: unknown }).code;
-        if (code === 2 || code === 'ENOENT' || /No such file/i.test((err as Error).message)) return null;
-        throw new HostforgeError('TASK_FAILED', `${this.spec.name}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
-      }
-    });
+  get(path: string): Promise<Buffer | null> {
+    return this.#guard(`the download of ${path}`, () =>
+      this.#slot(async () => {
+        try {
+          const data = await this.#sftp.get(path);
+          return Buffer.isBuffer(data) ? data : Buffer.from(String(data));
+        } catch (err) {
+          const code = (err as { code?: unknown }).code;
+          if (code === 2 || code === 'ENOENT' || /No such file/i.test((err as Error).message)) return null;
+          throw new HostforgeError('TASK_FAILED', `${this.spec.name}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+        }
+      }),
+    );
   }
 
-  async put(data: Buffer, path: string, mode = 0o600): Promise<void> {
-    await this.#slot(async () => {
-      try {
-        await this.#sftp.put(data, path, { writeStreamOptions: { mode } });
-      } catch (err) {
-        throw new HostforgeError('TASK_FAILED', `${this.spec.name}: cannot upload ${path}: ${(err as Error).message}`, { cause: err });
-      }
-    });
+  put(data: Buffer, path: string, mode = 0o600): Promise<void> {
+    return this.#guard(`the upload of ${path}`, () =>
+      this.#slot(async () => {
+        try {
+          await this.#sftp.put(data, path, { writeStreamOptions: { mode } });
+        } catch (err) {
+          throw new HostforgeError('TASK_FAILED', `${this.spec.name}: cannot upload ${path}: ${(err as Error).message}`, { cause: err });
+        }
+      }),
+    );
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const s of this.#shells) s.close();
+    if (this.#lost !== undefined) return;
     try {
       await this.#sftp.end();
     } catch {
       /* already gone */
     }
   }
-}
-
-function describeConnectError(
-  spec: ConnectionSpec,
-  knownHostsFile: string,
-  verdict: HostKeyVerdict | undefined,
-  presented: Buffer | undefined,
-  err: unknown,
-): HostforgeError {
-  const where = `${spec.name} (${spec.user}@${spec.host}:${spec.port})`;
-  if (verdict && !verdict.ok && presented) {
-    const fp = `${fingerprint(presented)} (${blobKeyType(presented)})`;
-    const token = hostToken(spec.host, spec.port);
-    if (verdict.reason === 'mismatch') {
-      const lines = verdict.expected.map((e) => `${knownHostsFile}:${e.line}`).join(', ');
-      return new UnreachableError(
-        `${where}: HOST KEY MISMATCH, connection refused. The host presented ${fp}, but ${lines} records a different key. ` +
-          `This can be a man-in-the-middle attack or a reinstalled host. Check the fingerprint on the host's console ` +
-          `(ssh-keygen -lf /etc/ssh/ssh_host_${blobKeyType(presented).replace(/^ssh-|-sha2-nistp\d+$/g, '')}_key.pub); ` +
-          `if the change is expected, remove the old key with: ssh-keygen -R '${token}' -f ${knownHostsFile}`,
-        { cause: err, code: 'HOST_KEY' },
-      );
-    }
-    if (verdict.reason === 'revoked') {
-      return new UnreachableError(`${where}: the host presented a REVOKED key ${fp} (${knownHostsFile}:${verdict.entry.line})`, {
-        cause: err,
-        code: 'HOST_KEY',
-      });
-    }
-    return new UnreachableError(
-      `${where}: unknown host key ${fp}, not in ${knownHostsFile}. Verify the fingerprint on the host ` +
-        `(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then run again with --accept-new-host-keys to record it.`,
-      { cause: err, code: 'HOST_KEY' },
-    );
-  }
-  const msg = (err as Error)?.message ?? String(err);
-  return new UnreachableError(`${where}: ${msg.replace(/^connect: /, '')}`, { cause: err });
 }
