@@ -1,32 +1,36 @@
 /**
- * package: Debian packages with apt/dpkg. Plan is ONE round trip: dpkg-query for the
- * installed state (plus `apt-cache policy` for state=latest and the cache age when
- * cache_valid_time is given). One change per package (kind 'package', target = name):
- * create = install, update = upgrade / change version, delete = remove.
+ * package: Debian packages, resolved by apt itself. The plan is ONE round trip
+ * (package/script.ts): the named packages' dpkg status, dpkg's unfinished work (an
+ * interrupted install), `apt-get -s` of exactly the transaction apply runs, and the cache
+ * age when cache_valid_time is given. apt's simulation decides what changes
+ * (package/changes.ts), so virtual packages, name=version, name:arch, .deb files,
+ * conflicts and dependencies behave as apt does:
  *
- * update_cache: an `apt-get update` change (action 'run') comes first when the cache is
- * older than cache_valid_time (always when cache_valid_time is not given) and there is
- * something to install, no package was named, or state=latest. So a task whose packages
- * are in place is a no-op even with update_cache; give cache_valid_time to make
- * state=latest idempotent.
- * deb: install a .deb that is already on the host (dpkg -i) unless that version is installed.
+ * - present: `apt-get satisfy NAME, NAME (= VERSION), ...`: a virtual name is satisfied by
+ *   any installed provider and installs one only when none is; nothing is upgraded.
+ * - latest: `apt-get install NAME...` (install or upgrade to the candidate).
+ * - absent: `apt-get remove|purge` of the names dpkg has installed.
+ * - deb: `apt-get install /path/file.deb` (its dependencies from the apt sources).
+ *
+ * What apt would also do (install dependencies, remove conflicting or dependent packages)
+ * is a change of its own, so check mode names it. A dpkg left half-done (killed, a failed
+ * postinst) is finished first with `dpkg --configure -a`; apt and dpkg wait up to
+ * lock_timeout seconds for a lock another apt holds.
+ *
+ * update_cache: an `apt-get update` change comes first when the cache is older than
+ * cache_valid_time (always when it is not given) and there is something to install, no
+ * package was named, or state=latest.
  */
 import { posix } from 'node:path';
 import { InputError, TaskError } from '../errors.js';
-import { andThen, shJoin, type Command } from '../util/quote.js';
+import { toShell, type Command } from '../util/quote.js';
 import type { ApplyResult, Change, Host, Module } from './types.js';
 import { bool, has, int, nonEmpty, object, oneOfValues, strOrList, type Schema } from './support/schema.js';
-import {
-  lookupInstalled,
-  parseAptPolicy,
-  parseDpkgQuery,
-  parseSpec,
-  sections,
-  versionMatches,
-  type InstalledPackage,
-  type PackageSpec,
-} from './text/dpkg.js';
+import { lookupInstalled, parseDpkgQuery, parseSpec, sections, type InstalledPackage, type PackageSpec } from './text/dpkg.js';
+import { needsConfigure, parsePending, parseProviders, parseSimulation } from './text/apt.js';
 import { predictedResource } from './support/predicted.js';
+import { aptCommand, asDependency, configureCommand, planScript, updateCommand, type AptOptions, type AptRequest } from './package/script.js';
+import { configureChange, fallbackChanges, packageChanges, type PackageState, type Reading } from './package/changes.js';
 
 export interface PackageArgs {
   name?: string | string[];
@@ -36,6 +40,8 @@ export interface PackageArgs {
   deb?: string;
   purge?: boolean;
   install_recommends?: boolean;
+  allow_downgrade?: boolean;
+  lock_timeout?: number;
 }
 
 export const packageSchema: Schema = object(
@@ -47,184 +53,178 @@ export const packageSchema: Schema = object(
     deb: nonEmpty,
     purge: bool,
     install_recommends: bool,
+    allow_downgrade: bool,
+    lock_timeout: { ...int, minimum: 0 },
   },
   [],
   { anyOf: [has('name'), has('deb'), has('update_cache')] },
 );
 
-const FORMAT = '--showformat=${Package}\\t${Status}\\t${Version}\\n';
+/** Ansible's apt default: wait a minute for another apt to finish. */
+export const DEFAULT_LOCK_TIMEOUT = 60;
 
 export function packageSpecs(args: PackageArgs): PackageSpec[] {
   const names = args.name === undefined ? [] : Array.isArray(args.name) ? args.name : args.name.split(',');
   return names.map((n) => n.trim()).filter((n) => n !== '').map(parseSpec);
 }
 
-function normState(s: PackageArgs['state']): 'present' | 'absent' | 'latest' {
+function normState(s: PackageArgs['state']): PackageState {
   if (s === 'installed' || s === undefined) return 'present';
   if (s === 'removed') return 'absent';
   return s;
 }
 
-/** The one plan-time script. */
-export function queryScript(names: string[], opts: { policy: boolean; cacheAge: boolean }): string {
-  const parts: string[] = [];
-  if (names.length > 0) parts.push(`${shJoin(['dpkg-query', '-W', FORMAT, ...names])} 2>/dev/null`);
-  if (opts.policy && names.length > 0) parts.push(`echo @@policy`, `${shJoin(['env', 'LC_ALL=C', 'apt-cache', 'policy', ...names])} 2>/dev/null`);
-  if (opts.cacheAge) {
-    parts.push(
-      'echo @@cache',
-      'stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0',
-      'date +%s',
-    );
-  }
-  parts.push('true');
-  return parts.join('\n');
-}
-
-function cacheChange(age: number | undefined): Change {
+function aptOptions(args: PackageArgs): AptOptions {
   return {
-    action: 'run',
-    kind: 'other',
-    target: 'apt cache',
-    summary: age === undefined ? 'apt-get update' : `apt-get update (cache is ${age} s old)`,
-    data: { op: 'update' },
+    lockTimeout: args.lock_timeout ?? DEFAULT_LOCK_TIMEOUT,
+    ...(args.install_recommends !== undefined ? { installRecommends: args.install_recommends } : {}),
+    // a .deb is installed as given, like dpkg -i, even when it is older than the installed one
+    ...(args.allow_downgrade === true || args.deb !== undefined ? { allowDowngrade: true } : {}),
   };
 }
 
-async function planDeb(host: Host, deb: string, nameHint: string | undefined): Promise<Change[]> {
-  const q = shJoin([deb]);
-  const script = [
-    `p=$(dpkg-deb -f ${q} Package) || exit 3`,
-    `v=$(dpkg-deb -f ${q} Version) || exit 3`,
-    `printf '%s\\t%s\\n' "$p" "$v"`,
-    'echo @@installed',
-    `${shJoin(['dpkg-query', '-W', FORMAT])} "$p" 2>/dev/null`,
-    'true',
-  ].join('\n');
-  const r = await host.exec({ script });
-  if (r.code === 3) {
-    if (host.checkMode && (await host.stat(deb)) !== null) return planPredictedDeb(host, deb, nameHint);
-    throw new TaskError(`cannot read package ${deb}: ${r.stderr.trim()}`);
-  }
-  const sec = sections(r.stdout);
-  const [name = '', version = ''] = (sec.get('')?.trim() ?? '').split('\t');
-  if (nameHint !== undefined && nameHint.split(':')[0] !== name) {
-    throw new TaskError(`${deb} contains package ${name}, not ${nameHint}`);
-  }
-  const have = predictedPackage(host, { spec: name, name }, lookupInstalled(parseDpkgQuery(sec.get('installed') ?? ''), name));
-  if (have?.installed && have.version === version) return [];
-  return [
-    {
-      action: have?.installed ? 'update' : 'create',
-      kind: 'package',
-      target: name,
-      summary: have?.installed ? `install ${name} ${have.version} → ${version} from ${deb}` : `install ${name} ${version} from ${deb}`,
-      data: { op: 'deb', deb, version },
-    },
-  ];
+/** apt-get wants a path to a local .deb to contain a slash. */
+const debWord = (deb: string): string => (deb.includes('/') ? deb : `./${deb}`);
+
+/** The one apt transaction a task asks for (undefined: nothing for apt to simulate). */
+export function aptRequest(args: PackageArgs, specs: PackageSpec[] = packageSpecs(args)): AptRequest | undefined {
+  const state = normState(args.state);
+  if (args.deb !== undefined) return { verb: 'install', words: [debWord(args.deb)] };
+  if (specs.length === 0) return undefined;
+  if (state === 'absent') return { verb: args.purge === true ? 'purge' : 'remove', names: specs.map((s) => s.name) };
+  if (state === 'latest') return { verb: 'install', words: specs.map((s) => s.spec) };
+  const deps = specs.filter((s) => !s.version?.endsWith('*')).map(asDependency);
+  return deps.length > 0 ? { verb: 'satisfy', deps } : undefined;
+}
+
+function cacheChange(age: number | undefined): Change {
+  return { action: 'run', kind: 'other', target: 'apt cache', summary: age === undefined ? 'apt-get update' : `apt-get update (cache is ${age} s old)`, data: { op: 'update' } };
 }
 
 /** Check mode: what earlier tasks of the run would have installed or removed wins. */
-function predictedPackage(host: Host, s: PackageSpec, real: InstalledPackage | undefined): InstalledPackage | undefined {
-  const p = predictedResource(host, 'package', s.name);
-  if (p === 'present') return { name: s.name, installed: true, status: 'installed', version: s.version ?? real?.version ?? '' };
-  if (p === 'absent') return { name: s.name, installed: false, status: 'not-installed', version: '' };
+function predictedPackage(host: Host, name: string, real: InstalledPackage | undefined): InstalledPackage | undefined {
+  const p = predictedResource(host, 'package', name);
+  if (p === 'present') return { name, installed: true, status: 'installed', version: real?.version ?? '' };
+  if (p === 'absent') return { name, installed: false, status: 'not-installed', version: '' };
   return real;
+}
+
+/** Check mode: a requested package an earlier task would have installed or removed. */
+function applyPredictions(host: Host, state: PackageState, specs: PackageSpec[], installed: Map<string, InstalledPackage>, changes: Change[]): Change[] {
+  let out = changes;
+  for (const s of specs) {
+    const p = predictedResource(host, 'package', s.name);
+    if (p === undefined) continue;
+    const mine = (c: Change): boolean => c.kind === 'package' && (c.target === s.name || c.target.split(':')[0] === s.name);
+    const real = lookupInstalled(installed, s.name)?.installed === true;
+    if (p === 'present') {
+      out = state === 'absent' ? out : out.filter((c) => !mine(c));
+      if (state === 'absent' && !out.some(mine)) out.push({ action: 'delete', kind: 'package', target: s.name, summary: `remove ${s.name}`, data: { op: 'remove', requested: true } });
+    } else {
+      out = state === 'absent' ? out.filter((c) => !mine(c)) : out;
+      if (state !== 'absent' && !out.some(mine) && !real) continue;
+      if (state !== 'absent' && !out.some(mine)) out.push({ action: 'create', kind: 'package', target: s.name, summary: `install ${s.spec}`, data: { op: 'install', spec: s.spec, requested: true } });
+    }
+  }
+  return out;
 }
 
 /**
  * Check mode, and the .deb is not on the host yet (an earlier task copies it): the
  * package name (from `name`) decides; without it the change names the file.
  */
-async function planPredictedDeb(host: Host, deb: string, name: string | undefined): Promise<Change[]> {
-  const change: Change = { action: 'create', kind: 'package', target: name ?? posix.basename(deb), summary: `install ${name ?? deb} from ${deb}`, data: { op: 'deb', deb } };
+function predictedDeb(host: Host, deb: string, name: string | undefined, installed: Map<string, InstalledPackage>): Change[] {
+  const change: Change = { action: 'create', kind: 'package', target: name ?? posix.basename(deb), summary: `install ${name ?? deb} from ${deb}`, data: { op: 'deb', requested: true } };
   if (name === undefined) return [change];
-  const r = await host.exec({ script: `${shJoin(['dpkg-query', '-W', FORMAT, name])} 2>/dev/null; true` });
-  const have = predictedPackage(host, { spec: name, name }, lookupInstalled(parseDpkgQuery(r.stdout), name));
   // Installed already: which version the .deb holds cannot be known before it is there.
-  return have?.installed ? [] : [change];
+  return predictedPackage(host, name, lookupInstalled(installed, name))?.installed ? [] : [change];
+}
+
+function debFields(text: string): { name: string; version: string } {
+  const field = (k: string): string => new RegExp(`^${k}: *(.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
+  return { name: field('Package'), version: field('Version') };
+}
+
+function aptFailure(what: string, out: string): TaskError {
+  const sim = parseSimulation(out);
+  const tail = out.trim().split('\n').filter((l) => !/^(Reading|Building|Reading state)/.test(l)).slice(-8).join('\n');
+  return new TaskError(`package: apt cannot ${what}: ${sim.errors.length > 0 ? sim.errors.join('; ') : tail}`, { details: out });
 }
 
 export async function planPackage(host: Host, args: PackageArgs): Promise<Change[]> {
   const state = normState(args.state);
-  const changes: Change[] = [];
+  const specs = packageSpecs(args);
   if (args.deb !== undefined) {
     if (state === 'absent') throw new InputError('package: deb cannot be used with state=absent (give the package name)');
-    const names = packageSpecs(args);
-    if (names.length > 1) throw new InputError('package: with deb, name may only give the one package the .deb contains');
-    // dpkg -i does not use the apt cache: update_cache is ignored with deb.
-    return planDeb(host, args.deb, names[0]?.name);
-  }
-  const specs = packageSpecs(args);
-  const withCache = args.update_cache === true && args.cache_valid_time !== undefined;
-  if (specs.length === 0 && args.update_cache !== true) throw new InputError('package: name is required');
-  const needQuery = specs.length > 0 || withCache;
-  const out = needQuery
-    ? (await host.exec({ script: queryScript(specs.map((s) => s.name), { policy: state === 'latest', cacheAge: withCache }) })).stdout
-    : '';
+    if (specs.length > 1) throw new InputError('package: with deb, name may only give the one package the .deb contains');
+  } else if (specs.length === 0 && args.update_cache !== true) throw new InputError('package: name is required');
+  const request = aptRequest(args, specs);
+  const withCache = args.update_cache === true && args.cache_valid_time !== undefined && args.deb === undefined;
+  const names = specs.map((s) => s.name);
+  if (request === undefined && names.length === 0 && !withCache) return [cacheChange(undefined)]; // a bare update_cache
+  const out = (await host.exec({ script: planScript({ names, options: aptOptions(args), cacheAge: withCache, ...(request ? { request } : {}), ...(args.deb !== undefined ? { deb: args.deb } : {}) }) })).stdout;
   const sec = sections(out);
-  const installed = parseDpkgQuery(sec.get('') ?? '');
-  const policy = parseAptPolicy(sec.get('policy') ?? '');
-  for (const s of specs) {
-    const have = predictedPackage(host, s, lookupInstalled(installed, s.name));
-    const isIn = have?.installed === true;
-    if (state === 'absent') {
-      if (isIn || (args.purge && have?.status === 'config-files')) {
-        changes.push({ action: 'delete', kind: 'package', target: s.name, summary: `${args.purge ? 'purge' : 'remove'} ${s.name} ${have?.version ?? ''}`.trim(), data: { op: args.purge ? 'purge' : 'remove' } });
-      }
-      continue;
+  const installed = parseDpkgQuery(sec.get('status') ?? '');
+  const pending = parsePending(sec.get('pending') ?? '', sec.get('journal') ?? '');
+  const changes: Change[] = [];
+  if (needsConfigure(pending)) changes.push(configureChange(pending));
+
+  let deb: Reading['deb'];
+  if (args.deb !== undefined) {
+    if (sec.has('debfail') || sec.has('debmissing')) {
+      if (host.checkMode && (await host.stat(args.deb)) !== null) return [...changes, ...predictedDeb(host, args.deb, specs[0]?.name, installed)];
+      throw new TaskError(`package: cannot read package ${args.deb}: ${(sec.get('') ?? '').trim()}`);
     }
-    if (!isIn) {
-      changes.push({ action: 'create', kind: 'package', target: s.name, summary: `install ${s.spec}`, data: { op: 'install', spec: s.spec } });
-    } else if (s.version !== undefined && !versionMatches(have.version, s.version)) {
-      changes.push({ action: 'update', kind: 'package', target: s.name, summary: `${s.name}: ${have.version} → ${s.version}`, data: { op: 'install', spec: s.spec, from: have.version } });
-    } else if (state === 'latest' && s.version === undefined) {
-      const cand = (policy.get(s.name) ?? policy.get(s.name.split(':')[0]!))?.candidate;
-      if (cand !== undefined && cand !== have.version) {
-        changes.push({ action: 'update', kind: 'package', target: s.name, summary: `upgrade ${s.name}: ${have.version} → ${cand}`, data: { op: 'install', spec: s.name, from: have.version, to: cand } });
-      }
-    }
+    const f = debFields(sec.get('') ?? '');
+    if (specs[0] !== undefined && specs[0].name.split(':')[0] !== f.name) throw new TaskError(`package: ${args.deb} contains package ${f.name}, not ${specs[0].name}`);
+    deb = { path: debWord(args.deb), name: f.name };
   }
-  if (args.update_cache === true) {
-    let age: number | undefined;
-    let stale = true;
-    if (withCache) {
-      const [mtime = '0', now = '0'] = (sec.get('cache') ?? '').trim().split('\n');
-      age = Math.max(0, Number(now) - Number(mtime));
-      stale = age > (args.cache_valid_time ?? 0);
-    }
-    const installs = changes.some((c) => c.action !== 'delete' && c.data?.op === 'install');
-    if (stale && (installs || specs.length === 0 || state === 'latest')) changes.unshift(cacheChange(age));
+
+  let stale = true;
+  let age: number | undefined;
+  if (withCache) {
+    const [mtime = '0', now = '0'] = (sec.get('cache') ?? '').trim().split('\n');
+    age = Math.max(0, Number(now) - Number(mtime));
+    stale = age > (args.cache_valid_time ?? 0);
   }
-  return changes;
+  const updating = args.update_cache === true && args.deb === undefined && stale;
+  const reading: Reading = { state, specs, installed, pending, providers: parseProviders(sec.get('provides') ?? ''), ...(deb ? { deb } : {}) };
+  if (request !== undefined) {
+    const simOut = sec.get('sim') ?? '';
+    const rc = Number((sec.get('simrc') ?? '0').trim());
+    const sim = parseSimulation(simOut);
+    if (rc !== 0 && !updating) throw aptFailure(`${request.verb} ${specs.map((s) => s.spec).join(', ') || args.deb}`, simOut);
+    if (sim.essentialRemoved) throw new TaskError(`package: apt would remove essential packages: ${sim.steps.filter((s) => s.op !== 'install').map((s) => s.name).join(', ')}`, { details: simOut });
+    changes.push(...(rc === 0 ? packageChanges({ ...reading, sim }) : fallbackChanges(reading)));
+  } else changes.push(...packageChanges(reading));
+
+  const final = host.checkMode ? applyPredictions(host, state, specs, installed, changes) : changes;
+  if (args.update_cache === true && args.deb === undefined && stale) {
+    const installs = final.some((c) => c.kind === 'package' && c.action !== 'delete');
+    if (installs || specs.length === 0 || state === 'latest') final.splice(needsConfigure(pending) ? 1 : 0, 0, cacheChange(age));
+  }
+  return final;
 }
 
-const ENV = ['env', 'DEBIAN_FRONTEND=noninteractive'];
+const TX_OPS = new Set(['install', 'deb', 'remove', 'purge']);
 
-/** The commands that do the planned changes, in order (update, remove, install, dpkg -i). */
+/** The commands that do the planned changes, in order: dpkg recovery, update, the apt transaction, glob pins. */
 export function packageCommands(changes: readonly Change[], args: PackageArgs): Command[] {
+  const opts = aptOptions(args);
   const cmds: Command[] = [];
-  if (changes.some((c) => c.data?.op === 'update')) cmds.push([...ENV, 'apt-get', 'update']);
-  const remove = changes.filter((c) => c.data?.op === 'remove').map((c) => c.target);
-  const purge = changes.filter((c) => c.data?.op === 'purge').map((c) => c.target);
-  if (remove.length > 0) cmds.push([...ENV, 'apt-get', 'remove', '-y', ...remove]);
-  if (purge.length > 0) cmds.push([...ENV, 'apt-get', 'purge', '-y', ...purge]);
-  const install = changes.filter((c) => c.data?.op === 'install').map((c) => String(c.data?.spec));
-  if (install.length > 0) {
-    cmds.push([
-      ...ENV,
-      'apt-get',
-      'install',
-      '-y',
-      ...(args.install_recommends === true ? [] : ['--no-install-recommends']),
-      '-o',
-      'Dpkg::Options::=--force-confdef',
-      '-o',
-      'Dpkg::Options::=--force-confold',
-      ...install,
-    ]);
+  if (changes.some((c) => c.data?.op === 'configure')) cmds.push(configureCommand(opts.lockTimeout));
+  if (changes.some((c) => c.data?.op === 'update')) cmds.push(updateCommand(opts));
+  const pins = changes.filter((c) => c.data?.op === 'install' && typeof c.data.spec === 'string' && c.data.spec.includes('*'));
+  const tx = changes.filter((c) => TX_OPS.has(String(c.data?.op)) && !pins.includes(c));
+  if (tx.length > 0) {
+    const state = normState(args.state);
+    const request: AptRequest | undefined =
+      state === 'absent'
+        ? { verb: args.purge === true ? 'purge' : 'remove', names: tx.filter((c) => c.data?.requested === true).map((c) => c.target) }
+        : aptRequest(args);
+    if (request !== undefined) cmds.push(aptCommand(request, opts));
   }
-  for (const c of changes) if (c.data?.op === 'deb') cmds.push([...ENV, 'dpkg', '-i', String(c.data.deb)]);
+  if (pins.length > 0) cmds.push(aptCommand({ verb: 'install', words: pins.map((c) => String(c.data?.spec)) }, opts));
   return cmds;
 }
 
@@ -236,7 +236,7 @@ export const packageModule: Module<PackageArgs> = {
   async apply(host, changes, args): Promise<ApplyResult> {
     const cmds = packageCommands(changes, args);
     if (cmds.length === 0) return { msg: 'nothing to do' };
-    const r = await host.exec(andThen(...cmds));
+    const r = await host.exec({ script: cmds.map((c) => `{ ${toShell(c)}\n}`).join(' &&\n') });
     if (r.code !== 0) {
       const tail = r.stderr.trim().split('\n').slice(-8).join('\n');
       throw new TaskError(`package: ${changes.map((c) => c.summary).join(', ')} failed (exit ${r.code}): ${tail}`, { details: r.stderr });

@@ -1,0 +1,136 @@
+/**
+ * The package module's shell: the one plan-time script (dpkg status, pending dpkg work,
+ * the apt-get -s simulation of exactly the transaction apply would run, the cache age) and
+ * the apply commands. Every word is quoted by util/quote; names are validated by parseSpec.
+ */
+import { shJoin, shQuote, type Command } from '../../util/quote.js';
+import type { PackageSpec } from '../text/dpkg.js';
+
+/** What apt is asked to do: one apt-get transaction. */
+export type AptRequest =
+  | { verb: 'satisfy'; deps: string[] }
+  | { verb: 'install'; words: string[] }
+  | { verb: 'remove' | 'purge'; names: string[] };
+
+export interface AptOptions {
+  installRecommends?: boolean;
+  allowDowngrade?: boolean;
+  lockTimeout: number;
+}
+
+export const FORMAT = '--showformat=${Package}\\t${Status}\\t${Version}\\n';
+const C = ['env', 'LC_ALL=C', 'DEBIAN_FRONTEND=noninteractive'];
+
+/** A spec as an apt dependency for `apt-get satisfy`: "name", "name (= 1.0)". A glob pin is checked apart. */
+export function asDependency(s: PackageSpec): string {
+  return s.version === undefined || s.version.endsWith('*') ? s.name : `${s.name} (= ${s.version})`;
+}
+
+/** apt-get's words for a request, after the verb and the options. */
+function requestWords(r: AptRequest): string[] {
+  if (r.verb === 'satisfy') return [r.deps.join(', ')];
+  if (r.verb === 'install') return r.words;
+  return r.names;
+}
+
+function aptOptions(r: AptRequest, o: AptOptions): string[] {
+  const words = ['-o', `DPkg::Lock::Timeout=${o.lockTimeout}`];
+  if (r.verb === 'satisfy' || r.verb === 'install') {
+    if (o.installRecommends !== true) words.push('--no-install-recommends');
+    if (o.allowDowngrade === true) words.push('--allow-downgrades');
+    words.push('-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold');
+  }
+  return words;
+}
+
+/** The apt-get transaction apply runs (and plan simulates with -s). */
+export function aptCommand(r: AptRequest, o: AptOptions, simulate = false): string[] {
+  return [...C, 'apt-get', ...(simulate ? ['-s'] : ['-y', '-q']), ...aptOptions(r, o), r.verb, ...requestWords(r)];
+}
+
+/**
+ * Removal: only names dpkg knows as (partly) installed go to apt, as apt-get remove of a
+ * name it has never heard of fails (Ansible: absent is already true). Status-Abbrev's second
+ * letter is the current state: n = not installed, c = config files only.
+ */
+function removalSimulation(r: { verb: 'remove' | 'purge'; names: string[] }, o: AptOptions): string {
+  const present = r.verb === 'purge' ? '[^n]' : '[^nc]';
+  return [
+    'set --',
+    `for n in ${r.names.map(shQuote).join(' ')}; do`,
+    `  dpkg-query -W -f='\${db:Status-Abbrev}\\n' "$n" 2>/dev/null | grep -q '^.${present}' && set -- "$@" "$n"`,
+    'done',
+    `if [ $# -gt 0 ]; then ${shJoin(aptCommand({ ...r, names: [] }, o, true))} "$@"; fi`,
+  ].join('\n');
+}
+
+/** Packages not in a settled state, and the journal size (an interrupted dpkg). */
+const PENDING = [
+  'echo @@pending',
+  "dpkg-query -W -f='${Status}\\t${binary:Package}\\n' 2>/dev/null | grep -Ev '^[a-z]+ ok (installed|not-installed|config-files)\t' || true",
+  'echo @@journal',
+  "ls /var/lib/dpkg/updates 2>/dev/null | grep -c '^[0-9][0-9]*$' || true",
+];
+
+export interface PlanScriptInput {
+  /** Names whose dpkg status the plan reads (no versions). */
+  names: string[];
+  request?: AptRequest;
+  options: AptOptions;
+  /** A .deb on the host: read its Package and Version fields. */
+  deb?: string;
+  cacheAge: boolean;
+}
+
+/** The one plan-time script; its output is split by sections() at "@@name" lines. */
+export function planScript(i: PlanScriptInput): string {
+  const parts: string[] = [];
+  if (i.deb !== undefined) {
+    const q = shQuote(i.deb);
+    parts.push(`${shJoin(['dpkg-deb', '-f', i.deb, 'Package', 'Version'])} 2>&1 || echo "@@debfail"`);
+    parts.push(`test -r ${q} || echo @@debmissing`);
+  }
+  parts.push('echo @@status');
+  if (i.names.length > 0) parts.push(`${shJoin(['dpkg-query', '-W', FORMAT, ...i.names])} 2>/dev/null || true`);
+  parts.push(...PENDING);
+  if (i.request !== undefined && i.request.verb !== 'remove' && i.request.verb !== 'purge' && i.names.length > 0) {
+    // names dpkg has never had may be virtual: apt-cache lists their providers
+    parts.push('echo @@provides', `for n in ${i.names.map(shQuote).join(' ')}; do dpkg-query -W "$n" >/dev/null 2>&1 || env LC_ALL=C apt-cache showpkg "$n" 2>/dev/null; done`);
+  }
+  if (i.request !== undefined) {
+    const sim = i.request.verb === 'remove' || i.request.verb === 'purge' ? removalSimulation(i.request, i.options) : shJoin(aptCommand(i.request, i.options, true));
+    parts.push('echo @@sim', `{ ${sim}\n} 2>&1`, 'rc=$?', 'echo @@simrc', 'echo $rc');
+  }
+  if (i.cacheAge) {
+    parts.push(
+      'echo @@cache',
+      'stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0',
+      'date +%s',
+    );
+  }
+  parts.push('true');
+  return parts.join('\n');
+}
+
+/**
+ * `dpkg --configure -a`, waiting up to `timeout` seconds while another dpkg or apt holds
+ * the lock (dpkg itself does not wait: it fails at once with "locked by another process").
+ */
+export function configureCommand(timeout: number): Command {
+  return {
+    script: [
+      'n=0',
+      "while ! out=$(env DEBIAN_FRONTEND=noninteractive dpkg --configure -a --force-confdef --force-confold 2>&1); do",
+      '  case $out in',
+      `    *'locked by another process'*) if [ "$n" -ge ${timeout} ]; then printf '%s\\n' "$out" >&2; exit 2; fi; n=$((n + 1)); sleep 1 ;;`,
+      "    *) printf '%s\\n' \"$out\" >&2; exit 1 ;;",
+      '  esac',
+      'done',
+      'printf \'%s\\n\' "$out"',
+    ].join('\n'),
+  };
+}
+
+export function updateCommand(o: AptOptions): string[] {
+  return [...C, 'apt-get', '-q', '-o', `DPkg::Lock::Timeout=${o.lockTimeout}`, 'update'];
+}
