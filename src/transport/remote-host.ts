@@ -1,14 +1,14 @@
 /**
  * The Host that modules see, backed by one SshConnection: exec with become,
- * SFTP reads, stat in one round trip, atomic writes with validate and backup.
+ * SFTP reads, stat in one round trip, atomic writes with validate and backup (the
+ * content on the write script's stdin, never staged in /tmp).
  */
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, posix } from 'node:path';
 import { TaskError } from '../errors.js';
 import type { ExecOptions, ExecResult, Facts, FileStat, Host, Vars, WriteOptions } from '../modules/types.js';
 import { shJoin, shQuote, toShell, type Command } from '../util/quote.js';
 import type { RawExecResult } from './ssh.js';
 import type { Secret } from '../util/secret.js';
+import { VALIDATE_FAILED, writeScript } from './write-script.js';
 
 /** What a RemoteHost needs of its link: an SshConnection, or the bastion's LocalConnection. */
 export interface Connection {
@@ -29,6 +29,14 @@ export interface BecomeSpec {
 
 export type FactsReader = (host: Host) => Promise<Facts>;
 
+/** What every become-variant of one host shares. */
+interface HostSession {
+  /** This run holds the host's exclusive run lock (set by the lock, read by writes). */
+  exclusive: boolean;
+  /** The write in flight per target, so writes of one target run one after another. */
+  writes: Map<string, Promise<unknown>>;
+}
+
 export class RemoteHost implements Host {
   readonly name: string;
   readonly vars: Vars;
@@ -36,19 +44,26 @@ export class RemoteHost implements Host {
   readonly #conn: Connection;
   readonly #become: BecomeSpec;
   readonly #readFacts: FactsReader;
+  readonly #session: HostSession;
   #facts?: Promise<Facts>;
 
-  constructor(name: string, vars: Vars, conn: Connection, become: BecomeSpec, readFacts: FactsReader) {
+  constructor(name: string, vars: Vars, conn: Connection, become: BecomeSpec, readFacts: FactsReader, session?: HostSession) {
     this.name = name;
     this.vars = vars;
     this.#conn = conn;
     this.#become = become;
     this.#readFacts = readFacts;
+    this.#session = session ?? { exclusive: false, writes: new Map() };
+  }
+
+  /** The run lock says whether this run alone may write on the host (see write-script.ts). */
+  set exclusive(on: boolean) {
+    this.#session.exclusive = on;
   }
 
   /** A copy of this host whose commands run with (or without) become. */
   withBecome(become: BecomeSpec): RemoteHost {
-    return new RemoteHost(this.name, this.vars, this.#conn, { password: this.#become.password, ...become }, this.#readFacts);
+    return new RemoteHost(this.name, this.vars, this.#conn, { password: this.#become.password, ...become }, this.#readFacts, this.#session);
   }
 
   get connection(): Connection {
@@ -109,45 +124,30 @@ export class RemoteHost implements Host {
   }
 
   async write(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<{ backup?: string }> {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    const dir = dirname(path);
-    const rand = randomBytes(6).toString('hex');
-    const tmp = posix.join(dir, `.${basename(path)}.hostforge-${rand}`);
-    const sudo = this.#needsSudo(opts.become);
-    const staged = sudo ? `/tmp/.hostforge-upload-${rand}` : tmp;
+    // Writes of one target never overlap on a host: a write removes stale temp files of its target.
+    const key = `${this.#conn.spec.name}\0${path}`;
+    const prev = this.#session.writes.get(key) ?? Promise.resolve();
+    const mine = prev.catch(() => undefined).then(() => this.#write(path, data, opts));
+    const tail = mine.catch(() => undefined);
+    this.#session.writes.set(key, tail);
     try {
-      await this.#conn.put(buf, staged, 0o600);
-    } catch (err) {
-      // A cut upload leaves no partial file behind (when the link still answers).
-      await this.#conn.exec(`rm -f -- ${shQuote(staged)}`).catch(() => undefined);
-      throw err;
+      return await mine;
+    } finally {
+      if (this.#session.writes.get(key) === tail) this.#session.writes.delete(key);
     }
+  }
 
-    // The paths live in shell variables so every later line can use "$P"/"$T" unquoted-safe.
-    // The temporary file is private from its first byte (umask 077, noclobber: never through a
-    // planted name or link); validate's output goes to a mktemp file; a stale temporary file of
-    // ours for the same target (a cut upload, a killed run) is removed.
-    const lines: string[] = ['set -e', `P=${shQuote(path)}`, `T=${shQuote(tmp)}`, 'V=', `trap 'rm -f -- "$T" \${V:+"$V"}' EXIT`];
-    if (sudo) lines.push(`(umask 077; set -C; cat -- ${shQuote(staged)} > "$T")`, `rm -f -- ${shQuote(staged)}`);
-    lines.push(`find ${shQuote(dir)} -maxdepth 1 -name ${shQuote(`.${basename(path)}.hostforge-*`)} ! -name ${shQuote(basename(tmp))} -mmin +5 -type f -delete 2>/dev/null || true`);
-    // Attributes: the asked ones, else keep the existing file's.
-    if (opts.owner || opts.group) lines.push(`chown ${shQuote(`${opts.owner ?? ''}${opts.group ? `:${opts.group}` : ''}`)} "$T"`);
-    else lines.push(`if [ -e "$P" ]; then chown --reference="$P" "$T"; fi`);
-    if (opts.mode) lines.push(`chmod ${shQuote(opts.mode)} "$T"`);
-    else lines.push(`if [ -e "$P" ]; then chmod --reference="$P" "$T"; else chmod 0644 "$T"; fi`);
-    if (opts.validate) {
-      const v = opts.validate.includes('%s') ? opts.validate.split('%s').join('"$T"') : `${opts.validate} "$T"`;
-      lines.push('V=$(mktemp)', `if ! ( ${v} ) >"$V" 2>&1; then cat "$V" >&2; exit 97; fi`);
-    }
+  /** The content goes on the script's stdin; see write-script.ts for what happens on the host. */
+  async #write(path: string, data: string | Buffer, opts: WriteOptions): Promise<{ backup?: string }> {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let backup: string | undefined;
     if (opts.backup) {
       const stamp = new Date().toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
       backup = `${path}.${stamp}~`;
-      lines.push(`if [ -e "$P" ]; then cp -p -- "$P" ${shQuote(backup)}; echo BACKUP; fi`);
     }
-    lines.push(`mv -f -- "$T" "$P"`);
-    const r = await this.#run(lines.join('\n'), opts.become);
-    if (r.code === 97) {
+    const script = writeScript(path, opts, { backup, exclusive: this.#session.exclusive });
+    const r = await this.#run(script, opts.become, buf);
+    if (r.code === VALIDATE_FAILED) {
       throw new TaskError(`validation failed for ${path} (${opts.validate}); the file was left unchanged`, {
         details: r.stderr.toString('utf8').trim(),
       });
