@@ -10,8 +10,9 @@ import { sysctlModule } from './sysctl.js';
 import { cronModule } from './cron.js';
 import { hostnameModule } from './hostname.js';
 import { timezoneModule } from './timezone.js';
+import { mountModule } from './mount.js';
 
-export const EVERYDAY_MODULES: AnyModule[] = [sysctlModule, groupModule, replaceModule, cronModule, hostnameModule, timezoneModule].map((m) => m as unknown as Module<never>);
+export const EVERYDAY_MODULES: AnyModule[] = [sysctlModule, groupModule, replaceModule, cronModule, hostnameModule, timezoneModule, mountModule].map((m) => m as unknown as Module<never>);
 
 /** Collection prefixes whose modules hostforge implements under the short name. */
 export const COLLECTION_PREFIX = /^(?:ansible\.(?:builtin|legacy|posix)|community\.general)\./;
