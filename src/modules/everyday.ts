@@ -11,8 +11,14 @@ import { cronModule } from './cron.js';
 import { hostnameModule } from './hostname.js';
 import { timezoneModule } from './timezone.js';
 import { mountModule } from './mount.js';
+import { waitForModule } from './wait_for.js';
+import { slurpModule } from './slurp.js';
+import { fetchModule } from './fetch.js';
+import { rawModule } from './raw.js';
+import { scriptModule } from './script.js';
 
-export const EVERYDAY_MODULES: AnyModule[] = [sysctlModule, groupModule, replaceModule, cronModule, hostnameModule, timezoneModule, mountModule].map((m) => m as unknown as Module<never>);
+export const EVERYDAY_MODULES: AnyModule[] = [sysctlModule, groupModule, replaceModule, cronModule, hostnameModule, timezoneModule, mountModule,
+  waitForModule, slurpModule, fetchModule, rawModule, scriptModule].map((m) => m as unknown as Module<never>);
 
 /** Collection prefixes whose modules hostforge implements under the short name. */
 export const COLLECTION_PREFIX = /^(?:ansible\.(?:builtin|legacy|posix)|community\.general)\./;
