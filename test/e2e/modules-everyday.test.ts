@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,6 +41,20 @@ const OURS = [
   { name: 'time zone', timezone: { name: 'Europe/Paris' } },
 ];
 
+/** hostforge only, after SHARED: mounts (tmpfs and bind only in the lab), waits, fetch, script, raw. */
+const LATER = [
+  { name: 'data dir', file: { path: '/srv/hf-data', state: 'directory' } },
+  { name: 'bind mount', mount: { path: '/mnt/hf-bind', src: '/srv/hf-data', fstype: 'none', opts: 'bind', state: 'mounted' } },
+  { name: 'tmpfs in fstab', 'ansible.posix.mount': { path: '/mnt/hf-tmp', src: 'tmpfs', fstype: 'tmpfs', opts: 'nosuid,size=8m', state: 'mounted' } },
+  { name: 'tmpfs not in fstab', mount: { path: '/mnt/hf-eph', src: 'tmpfs', fstype: 'tmpfs', opts: 'nodev', state: 'ephemeral' } },
+  { name: 'wait for the config', wait_for: { path: '/etc/hf-everyday.conf', search_regex: '^(new)\\.example\\.com$', timeout: 5 } },
+  { name: 'wait for sshd', wait_for: { host: '{{ ansible_host }}', port: 22, search_regex: 'OpenSSH', timeout: 10 } },
+  { name: 'read the hostname', slurp: { src: '/etc/hostname' }, register: 'slurped' },
+  { name: 'fetch the config', fetch: { src: '/etc/hf-everyday.conf', dest: '{{ fetch_dir }}' } },
+  { name: 'run a script once', script: { cmd: 'hf-script.sh "first arg" second', creates: '/etc/hf-script-ran' } },
+  { name: 'raw', raw: 'echo raw > /tmp/hf-raw', changed_when: false },
+];
+
 function play(tasks: object[], hosts = 'all'): string {
   return yaml.dump([{ name: 'everyday modules', hosts, gather_facts: false, tasks }]);
 }
@@ -55,7 +69,9 @@ test.before(async () => {
   }
   lab = await startLab(LAB, 3);
   dir = mkdtempSync(join(tmpdir(), 'hf-everyday-'));
-  writeFileSync(join(dir, 'site.yaml'), play([...OURS, ...SHARED]));
+  writeFileSync(join(dir, 'site.yaml'), play([...OURS, ...SHARED, ...LATER]));
+  mkdirSync(join(dir, 'files'));
+  writeFileSync(join(dir, 'files', 'hf-script.sh'), '#!/bin/sh\nprintf "%s|" "$@" > /etc/hf-script-ran\nhostname >> /etc/hf-script-ran\n');
   writeFileSync(join(dir, 'shared.yaml'), play(SHARED));
   writeFileSync(join(dir, 'hosts.ini'), [
     '[all]',
@@ -74,7 +90,7 @@ test.after.always(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const run = (file: string, ...extra: string[]) => hostforge(['apply', join(dir, file), '-i', join(dir, 'hosts.ini'), '--json', ...extra]);
+const run = (file: string, ...extra: string[]) => hostforge(['apply', join(dir, file), '-i', join(dir, 'hosts.ini'), '--json', '-e', `fetch_dir=${join(dir, 'fetched')}`, ...extra]);
 
 test.serial('check on fresh hosts == apply; the second run and a re-check change nothing', async (t) => {
   if (skip) return t.pass(`lab unavailable: ${skip}`);
@@ -105,6 +121,15 @@ test.serial('the hosts are in the declared state', async (t) => {
     t.is(r.stdout, `net.ipv4.ip_forward=1\nnet.ipv4.ip_local_port_range=20000 60000\n1\n20000\t60000\n/usr/share/zoneinfo/Europe/Paris\nEurope/Paris\nhfops:x:2345:\n${h}-hf\n${h}-hf\n`);
     const conf = await sshRun(lab, h, 'cat /etc/hf-everyday.conf');
     t.is(conf.stdout, '[main]\nlisten = 0.0.0.0:80\nnew.example.com\n[extra]\nlisten = 0.0.0.0:81\n');
+  }
+  for (const h of ['node1', 'node2']) {
+    const m = await sshRun(lab, h, 'findmnt -n -o FSTYPE,OPTIONS /mnt/hf-tmp; findmnt -n -o FSTYPE,OPTIONS /mnt/hf-eph; touch /srv/hf-data/probe; ls /mnt/hf-bind; grep hf- /etc/fstab; cat /etc/hf-script-ran; cat /tmp/hf-raw');
+    t.regex(m.stdout, /^tmpfs\s+rw,nosuid,relatime,size=8192k.*\ntmpfs\s+rw,nodev.*\nprobe\n\/srv\/hf-data \/mnt\/hf-bind none bind 0 0\ntmpfs \/mnt\/hf-tmp tmpfs nosuid,size=8m 0 0\n/);
+    t.regex(m.stdout, new RegExp(`first arg\\|second\\|${h}-hf\nraw\n$`));
+    t.false(m.stdout.includes('hf-eph'));
+    const fetched = join(dir, 'fetched', h, 'etc', 'hf-everyday.conf');
+    t.true(existsSync(fetched), fetched);
+    t.regex(readFileSync(fetched, 'utf8'), /new\.example\.com/);
   }
   // The machine's own sysctl was not touched: the value is per network namespace.
   const mine = await promisify(execFile)('sysctl', ['-n', 'net.ipv4.ip_local_port_range']);
