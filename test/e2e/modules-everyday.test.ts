@@ -6,12 +6,16 @@
  * and each tool then finds the other's work already in state.
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bridgeIp } from '../../src/lab/layout.js';
 import { changeKeys, hostforge, recapOf } from '../helpers/cli.js';
 import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
 
@@ -20,6 +24,8 @@ let lab: LabInfo;
 let skip: string | undefined;
 let hasAnsible = true;
 let dir: string;
+let http: Server | undefined;
+let httpBase = '';
 
 /** Tasks both tools run (ansible.builtin modules). */
 const SHARED = [
@@ -53,6 +59,10 @@ const LATER = [
   { name: 'fetch the config', fetch: { src: '/etc/hf-everyday.conf', dest: '{{ fetch_dir }}' } },
   { name: 'run a script once', script: { cmd: 'hf-script.sh "first arg" second', creates: '/etc/hf-script-ran' } },
   { name: 'raw', raw: 'echo raw > /tmp/hf-raw', changed_when: false },
+  { name: 'download', get_url: { url: '{{ http_base }}/app.tar.gz', dest: '/opt/hf-app.tar.gz', checksum: 'sha256:{{ http_base }}/SHA256SUMS', mode: '0640' } },
+  { name: 'unpack the download', unarchive: { src: '/opt/hf-app.tar.gz', dest: '/opt', remote_src: true } },
+  { name: 'zip dir', file: { path: '/opt/hf-zip', state: 'directory' } },
+  { name: 'unpack a bastion zip', unarchive: { src: 'app.zip', dest: '/opt/hf-zip' } },
 ];
 
 function play(tasks: object[], hosts = 'all'): string {
@@ -71,6 +81,22 @@ test.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hf-everyday-'));
   writeFileSync(join(dir, 'site.yaml'), play([...OURS, ...SHARED, ...LATER]));
   mkdirSync(join(dir, 'files'));
+  // Archives, served to the hosts over HTTP on the lab bridge address, and one as a bastion file.
+  mkdirSync(join(dir, 'pkg', 'app'), { recursive: true });
+  writeFileSync(join(dir, 'pkg', 'app', 'README'), 'archived\n');
+  execFileSync('tar', ['-czf', join(dir, 'app.tar.gz'), '-C', join(dir, 'pkg'), 'app']);
+  execFileSync('zip', ['-qr', join(dir, 'files', 'app.zip'), 'app'], { cwd: join(dir, 'pkg') });
+  const tgz = readFileSync(join(dir, 'app.tar.gz'));
+  http = createServer((req, res) => {
+    if (req.url === '/app.tar.gz') res.end(tgz);
+    else if (req.url === '/SHA256SUMS') res.end(`${createHash('sha256').update(tgz).digest('hex')}  app.tar.gz\n`);
+    else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => http!.listen(0, bridgeIp(lab.slot), r));
+  httpBase = `http://${bridgeIp(lab.slot)}:${(http.address() as AddressInfo).port}`;
   writeFileSync(join(dir, 'files', 'hf-script.sh'), '#!/bin/sh\nprintf "%s|" "$@" > /etc/hf-script-ran\nhostname >> /etc/hf-script-ran\n');
   writeFileSync(join(dir, 'shared.yaml'), play(SHARED));
   writeFileSync(join(dir, 'hosts.ini'), [
@@ -86,11 +112,12 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
+  http?.close();
   if (!skip) await stopLab(LAB);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const run = (file: string, ...extra: string[]) => hostforge(['apply', join(dir, file), '-i', join(dir, 'hosts.ini'), '--json', '-e', `fetch_dir=${join(dir, 'fetched')}`, ...extra]);
+const run = (file: string, ...extra: string[]) => hostforge(['apply', join(dir, file), '-i', join(dir, 'hosts.ini'), '--json', '-e', `fetch_dir=${join(dir, 'fetched')}`, '-e', `http_base=${httpBase}`, ...extra]);
 
 test.serial('check on fresh hosts == apply; the second run and a re-check change nothing', async (t) => {
   if (skip) return t.pass(`lab unavailable: ${skip}`);
@@ -127,6 +154,8 @@ test.serial('the hosts are in the declared state', async (t) => {
     t.regex(m.stdout, /^tmpfs\s+rw,nosuid,relatime,size=8192k.*\ntmpfs\s+rw,nodev.*\nprobe\n\/srv\/hf-data \/mnt\/hf-bind none bind 0 0\ntmpfs \/mnt\/hf-tmp tmpfs nosuid,size=8m 0 0\n/);
     t.regex(m.stdout, new RegExp(`first arg\\|second\\|${h}-hf\nraw\n$`));
     t.false(m.stdout.includes('hf-eph'));
+    const u = await sshRun(lab, h, 'stat -c %a /opt/hf-app.tar.gz; cat /opt/app/README /opt/hf-zip/app/README');
+    t.is(u.stdout, '640\narchived\narchived\n');
     const fetched = join(dir, 'fetched', h, 'etc', 'hf-everyday.conf');
     t.true(existsSync(fetched), fetched);
     t.regex(readFileSync(fetched, 'utf8'), /new\.example\.com/);
