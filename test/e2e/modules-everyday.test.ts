@@ -9,7 +9,7 @@ import test from 'ava';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
 import { createHash } from 'node:crypto';
@@ -63,7 +63,33 @@ const LATER = [
   { name: 'unpack the download', unarchive: { src: '/opt/hf-app.tar.gz', dest: '/opt', remote_src: true } },
   { name: 'zip dir', file: { path: '/opt/hf-zip', state: 'directory' } },
   { name: 'unpack a bastion zip', unarchive: { src: 'app.zip', dest: '/opt/hf-zip' } },
+  { name: 'repo key', apt_key: { url: '{{ http_base }}/repo/key.asc', keyring: '/etc/apt/keyrings/hf-test.asc' } },
+  { name: 'repo', apt_repository: { repo: 'deb [signed-by=/etc/apt/keyrings/hf-test.asc] {{ http_base }}/repo ./', filename: 'hf-test', update_cache: false } },
+  {
+    name: 'update only the test repo (the lab has no route to Debian mirrors)',
+    command: 'apt-get update -q -o Dir::Etc::sourcelist=sources.list.d/hf-test.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0',
+    changed_when: false,
+  },
 ];
+
+/** A signed flat APT repository (dpkg-scanpackages + a clear-signed InRelease) with one package. */
+function buildRepo(root: string): void {
+  const repo = join(root, 'repo');
+  const gnupg = join(root, 'gnupg');
+  mkdirSync(gnupg, { mode: 0o700 });
+  mkdirSync(join(root, 'deb', 'DEBIAN'), { recursive: true });
+  mkdirSync(repo);
+  writeFileSync(join(root, 'deb', 'DEBIAN', 'control'), 'Package: hf-repo-demo\nVersion: 1.0\nArchitecture: all\nMaintainer: hostforge tests <root@localhost>\nDescription: hostforge repo test\n');
+  execFileSync('dpkg-deb', ['--build', '-Zgzip', join(root, 'deb'), join(repo, 'hf-repo-demo_1.0_all.deb')], { stdio: 'ignore' });
+  const packages = execFileSync('dpkg-scanpackages', ['--multiversion', '.', '/dev/null'], { cwd: repo, stdio: ['ignore', 'pipe', 'ignore'] });
+  writeFileSync(join(repo, 'Packages'), packages);
+  const sha = createHash('sha256').update(packages).digest('hex');
+  writeFileSync(join(repo, 'Release'), `Origin: hostforge\nLabel: hostforge\nDate: ${new Date().toUTCString()}\nSHA256:\n ${sha} ${packages.length} Packages\n`);
+  const env = { ...process.env, GNUPGHOME: gnupg };
+  execFileSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'hostforge test repo <repo@hf.test>', 'ed25519', 'sign', 'never'], { env, stdio: 'ignore' });
+  writeFileSync(join(repo, 'key.asc'), execFileSync('gpg', ['--batch', '--armor', '--export'], { env }));
+  execFileSync('gpg', ['--batch', '--yes', '--clearsign', '-o', join(repo, 'InRelease'), join(repo, 'Release')], { env, stdio: 'ignore' });
+}
 
 function play(tasks: object[], hosts = 'all'): string {
   return yaml.dump([{ name: 'everyday modules', hosts, gather_facts: false, tasks }]);
@@ -87,8 +113,10 @@ test.before(async () => {
   execFileSync('tar', ['-czf', join(dir, 'app.tar.gz'), '-C', join(dir, 'pkg'), 'app']);
   execFileSync('zip', ['-qr', join(dir, 'files', 'app.zip'), 'app'], { cwd: join(dir, 'pkg') });
   const tgz = readFileSync(join(dir, 'app.tar.gz'));
+  buildRepo(dir);
   http = createServer((req, res) => {
     if (req.url === '/app.tar.gz') res.end(tgz);
+    else if (/^\/repo\/[\w.+-]+$/.test(posix.normalize(req.url ?? '')) && existsSync(join(dir, posix.normalize(req.url ?? '')))) res.end(readFileSync(join(dir, posix.normalize(req.url ?? ''))));
     else if (req.url === '/SHA256SUMS') res.end(`${createHash('sha256').update(tgz).digest('hex')}  app.tar.gz\n`);
     else {
       res.statusCode = 404;
@@ -156,6 +184,8 @@ test.serial('the hosts are in the declared state', async (t) => {
     t.false(m.stdout.includes('hf-eph'));
     const u = await sshRun(lab, h, 'stat -c %a /opt/hf-app.tar.gz; cat /opt/app/README /opt/hf-zip/app/README');
     t.is(u.stdout, '640\narchived\narchived\n');
+    const repo = await sshRun(lab, h, 'cat /etc/apt/sources.list.d/hf-test.list; apt-cache show hf-repo-demo | grep ^Version');
+    t.is(repo.stdout, `deb [signed-by=/etc/apt/keyrings/hf-test.asc] ${httpBase}/repo ./\nVersion: 1.0\n`, repo.stderr);
     const fetched = join(dir, 'fetched', h, 'etc', 'hf-everyday.conf');
     t.true(existsSync(fetched), fetched);
     t.regex(readFileSync(fetched, 'utf8'), /new\.example\.com/);
