@@ -55,7 +55,7 @@ async function twice(host: LocalHost, a: GetUrlArgs): Promise<{ first: string[];
   return { first: first.map((c) => `${c.action} ${c.kind}`), second: second.map((c) => `${c.action} ${c.kind}`) };
 }
 
-test('get_url: schema and checksum parsing', (t) => {
+test.serial('get_url: schema and checksum parsing', (t) => {
   const v = validator(getUrlModule.args as object, false);
   t.true(v({ url: 'http://x/a', dest: '/tmp/a', checksum: 'sha256:abc', mode: '0755', force: true }));
   t.false(v({ url: 'http://x/a' }));
@@ -65,7 +65,7 @@ test('get_url: schema and checksum parsing', (t) => {
   t.is(digestFromList('aa  ./x.tgz\nbb *y.tgz\n', 'y.tgz'), 'bb');
 });
 
-test('get_url: download, then nothing; attributes; a directory dest takes the URL basename', async (t) => {
+test.serial('get_url: download, then nothing; attributes; a directory dest takes the URL basename', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'hf-get-url-'));
   const host = new LocalHost();
   t.deepEqual(await twice(host, { url: `${base}/app.bin`, dest: `${dir}/app.bin` }), { first: ['create file'], second: [] });
@@ -75,7 +75,7 @@ test('get_url: download, then nothing; attributes; a directory dest takes the UR
   t.deepEqual(await twice(host, { url: `${base}/app.bin`, dest: dir }), { first: [], second: [] }, 'dir/app.bin is already there');
 });
 
-test('get_url: checksum decides (digest or checksum-file URL); a wrong checksum fails and leaves dest', async (t) => {
+test.serial('get_url: checksum decides (digest or checksum-file URL); a wrong checksum fails and leaves dest', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'hf-get-url-'));
   const host = new LocalHost();
   writeFileSync(`${dir}/app.bin`, 'stale\n');
@@ -88,7 +88,7 @@ test('get_url: checksum decides (digest or checksum-file URL); a wrong checksum 
   t.throws(() => statSync(`${dir}/new.bin`));
 });
 
-test('get_url: force compares the body; a body that changed after the plan is refused', async (t) => {
+test.serial('get_url: force compares the body; a body that changed after the plan is refused', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'hf-get-url-'));
   const host = new LocalHost();
   const a = { url: `${base}/app.bin`, dest: `${dir}/app.bin`, force: true };
@@ -102,7 +102,7 @@ test('get_url: force compares the body; a body that changed after the plan is re
   bodies.set('/app.bin', 'application v1\n');
 });
 
-test('get_url: 404 fails at plan; credentials go through stdin, not argv', async (t) => {
+test.serial('get_url: 404 fails at plan; credentials go through stdin, not argv', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'hf-get-url-'));
   const host = new LocalHost();
   await t.throwsAsync(getUrlModule.plan(host, { url: `${base}/missing`, dest: `${dir}/x` }, ctx), { instanceOf: TaskError, message: /Request failed/ });
