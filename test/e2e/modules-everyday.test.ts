@@ -6,12 +6,16 @@
  * and each tool then finds the other's work already in state.
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bridgeIp } from '../../src/lab/layout.js';
 import { changeKeys, hostforge, recapOf } from '../helpers/cli.js';
 import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
 
@@ -20,6 +24,8 @@ let lab: LabInfo;
 let skip: string | undefined;
 let hasAnsible = true;
 let dir: string;
+let http: Server | undefined;
+let httpBase = '';
 
 /** Tasks both tools run (ansible.builtin modules). */
 const SHARED = [
@@ -41,6 +47,50 @@ const OURS = [
   { name: 'time zone', timezone: { name: 'Europe/Paris' } },
 ];
 
+/** hostforge only, after SHARED: mounts (tmpfs and bind only in the lab), waits, fetch, script, raw. */
+const LATER = [
+  { name: 'data dir', file: { path: '/srv/hf-data', state: 'directory' } },
+  { name: 'bind mount', mount: { path: '/mnt/hf-bind', src: '/srv/hf-data', fstype: 'none', opts: 'bind', state: 'mounted' } },
+  { name: 'tmpfs in fstab', 'ansible.posix.mount': { path: '/mnt/hf-tmp', src: 'tmpfs', fstype: 'tmpfs', opts: 'nosuid,size=8m', state: 'mounted' } },
+  { name: 'tmpfs not in fstab', mount: { path: '/mnt/hf-eph', src: 'tmpfs', fstype: 'tmpfs', opts: 'nodev', state: 'ephemeral' } },
+  { name: 'wait for the config', wait_for: { path: '/etc/hf-everyday.conf', search_regex: '^(new)\\.example\\.com$', timeout: 5 } },
+  { name: 'wait for sshd', wait_for: { host: '{{ ansible_host }}', port: 22, search_regex: 'OpenSSH', timeout: 10 } },
+  { name: 'read the hostname', slurp: { src: '/etc/hostname' }, register: 'slurped' },
+  { name: 'fetch the config', fetch: { src: '/etc/hf-everyday.conf', dest: '{{ fetch_dir }}' } },
+  { name: 'run a script once', script: { cmd: 'hf-script.sh "first arg" second', creates: '/etc/hf-script-ran' } },
+  { name: 'raw', raw: 'echo raw > /tmp/hf-raw', changed_when: false },
+  { name: 'download', get_url: { url: '{{ http_base }}/app.tar.gz', dest: '/opt/hf-app.tar.gz', checksum: 'sha256:{{ http_base }}/SHA256SUMS', mode: '0640' } },
+  { name: 'unpack the download', unarchive: { src: '/opt/hf-app.tar.gz', dest: '/opt', remote_src: true } },
+  { name: 'zip dir', file: { path: '/opt/hf-zip', state: 'directory' } },
+  { name: 'unpack a bastion zip', unarchive: { src: 'app.zip', dest: '/opt/hf-zip' } },
+  { name: 'repo key', apt_key: { url: '{{ http_base }}/repo/key.asc', keyring: '/etc/apt/keyrings/hf-test.asc' } },
+  { name: 'repo', apt_repository: { repo: 'deb [signed-by=/etc/apt/keyrings/hf-test.asc] {{ http_base }}/repo ./', filename: 'hf-test', update_cache: false } },
+  {
+    name: 'update only the test repo (the lab has no route to Debian mirrors)',
+    command: 'apt-get update -q -o Dir::Etc::sourcelist=sources.list.d/hf-test.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0',
+    changed_when: false,
+  },
+];
+
+/** A signed flat APT repository (dpkg-scanpackages + a clear-signed InRelease) with one package. */
+function buildRepo(root: string): void {
+  const repo = join(root, 'repo');
+  const gnupg = join(root, 'gnupg');
+  mkdirSync(gnupg, { mode: 0o700 });
+  mkdirSync(join(root, 'deb', 'DEBIAN'), { recursive: true });
+  mkdirSync(repo);
+  writeFileSync(join(root, 'deb', 'DEBIAN', 'control'), 'Package: hf-repo-demo\nVersion: 1.0\nArchitecture: all\nMaintainer: hostforge tests <root@localhost>\nDescription: hostforge repo test\n');
+  execFileSync('dpkg-deb', ['--build', '-Zgzip', join(root, 'deb'), join(repo, 'hf-repo-demo_1.0_all.deb')], { stdio: 'ignore' });
+  const packages = execFileSync('dpkg-scanpackages', ['--multiversion', '.', '/dev/null'], { cwd: repo, stdio: ['ignore', 'pipe', 'ignore'] });
+  writeFileSync(join(repo, 'Packages'), packages);
+  const sha = createHash('sha256').update(packages).digest('hex');
+  writeFileSync(join(repo, 'Release'), `Origin: hostforge\nLabel: hostforge\nDate: ${new Date().toUTCString()}\nSHA256:\n ${sha} ${packages.length} Packages\n`);
+  const env = { ...process.env, GNUPGHOME: gnupg };
+  execFileSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'hostforge test repo <repo@hf.test>', 'ed25519', 'sign', 'never'], { env, stdio: 'ignore' });
+  writeFileSync(join(repo, 'key.asc'), execFileSync('gpg', ['--batch', '--armor', '--export'], { env }));
+  execFileSync('gpg', ['--batch', '--yes', '--clearsign', '-o', join(repo, 'InRelease'), join(repo, 'Release')], { env, stdio: 'ignore' });
+}
+
 function play(tasks: object[], hosts = 'all'): string {
   return yaml.dump([{ name: 'everyday modules', hosts, gather_facts: false, tasks }]);
 }
@@ -55,7 +105,27 @@ test.before(async () => {
   }
   lab = await startLab(LAB, 3);
   dir = mkdtempSync(join(tmpdir(), 'hf-everyday-'));
-  writeFileSync(join(dir, 'site.yaml'), play([...OURS, ...SHARED]));
+  writeFileSync(join(dir, 'site.yaml'), play([...OURS, ...SHARED, ...LATER]));
+  mkdirSync(join(dir, 'files'));
+  // Archives, served to the hosts over HTTP on the lab bridge address, and one as a bastion file.
+  mkdirSync(join(dir, 'pkg', 'app'), { recursive: true });
+  writeFileSync(join(dir, 'pkg', 'app', 'README'), 'archived\n');
+  execFileSync('tar', ['-czf', join(dir, 'app.tar.gz'), '-C', join(dir, 'pkg'), 'app']);
+  execFileSync('zip', ['-qr', join(dir, 'files', 'app.zip'), 'app'], { cwd: join(dir, 'pkg') });
+  const tgz = readFileSync(join(dir, 'app.tar.gz'));
+  buildRepo(dir);
+  http = createServer((req, res) => {
+    if (req.url === '/app.tar.gz') res.end(tgz);
+    else if (/^\/repo\/[\w.+-]+$/.test(posix.normalize(req.url ?? '')) && existsSync(join(dir, posix.normalize(req.url ?? '')))) res.end(readFileSync(join(dir, posix.normalize(req.url ?? ''))));
+    else if (req.url === '/SHA256SUMS') res.end(`${createHash('sha256').update(tgz).digest('hex')}  app.tar.gz\n`);
+    else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => http!.listen(0, bridgeIp(lab.slot), r));
+  httpBase = `http://${bridgeIp(lab.slot)}:${(http.address() as AddressInfo).port}`;
+  writeFileSync(join(dir, 'files', 'hf-script.sh'), '#!/bin/sh\nprintf "%s|" "$@" > /etc/hf-script-ran\nhostname >> /etc/hf-script-ran\n');
   writeFileSync(join(dir, 'shared.yaml'), play(SHARED));
   writeFileSync(join(dir, 'hosts.ini'), [
     '[all]',
@@ -70,11 +140,12 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
+  http?.close();
   if (!skip) await stopLab(LAB);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const run = (file: string, ...extra: string[]) => hostforge(['apply', join(dir, file), '-i', join(dir, 'hosts.ini'), '--json', ...extra]);
+const run = (file: string, ...extra: string[]) => hostforge(['apply', join(dir, file), '-i', join(dir, 'hosts.ini'), '--json', '-e', `fetch_dir=${join(dir, 'fetched')}`, '-e', `http_base=${httpBase}`, ...extra]);
 
 test.serial('check on fresh hosts == apply; the second run and a re-check change nothing', async (t) => {
   if (skip) return t.pass(`lab unavailable: ${skip}`);
@@ -105,6 +176,19 @@ test.serial('the hosts are in the declared state', async (t) => {
     t.is(r.stdout, `net.ipv4.ip_forward=1\nnet.ipv4.ip_local_port_range=20000 60000\n1\n20000\t60000\n/usr/share/zoneinfo/Europe/Paris\nEurope/Paris\nhfops:x:2345:\n${h}-hf\n${h}-hf\n`);
     const conf = await sshRun(lab, h, 'cat /etc/hf-everyday.conf');
     t.is(conf.stdout, '[main]\nlisten = 0.0.0.0:80\nnew.example.com\n[extra]\nlisten = 0.0.0.0:81\n');
+  }
+  for (const h of ['node1', 'node2']) {
+    const m = await sshRun(lab, h, 'findmnt -n -o FSTYPE,OPTIONS /mnt/hf-tmp; findmnt -n -o FSTYPE,OPTIONS /mnt/hf-eph; touch /srv/hf-data/probe; ls /mnt/hf-bind; grep hf- /etc/fstab; cat /etc/hf-script-ran; cat /tmp/hf-raw');
+    t.regex(m.stdout, /^tmpfs\s+rw,nosuid,relatime,size=8192k.*\ntmpfs\s+rw,nodev.*\nprobe\n\/srv\/hf-data \/mnt\/hf-bind none bind 0 0\ntmpfs \/mnt\/hf-tmp tmpfs nosuid,size=8m 0 0\n/);
+    t.regex(m.stdout, new RegExp(`first arg\\|second\\|${h}-hf\nraw\n$`));
+    t.false(m.stdout.includes('hf-eph'));
+    const u = await sshRun(lab, h, 'stat -c %a /opt/hf-app.tar.gz; cat /opt/app/README /opt/hf-zip/app/README');
+    t.is(u.stdout, '640\narchived\narchived\n');
+    const repo = await sshRun(lab, h, 'cat /etc/apt/sources.list.d/hf-test.list; apt-cache show hf-repo-demo | grep ^Version');
+    t.is(repo.stdout, `deb [signed-by=/etc/apt/keyrings/hf-test.asc] ${httpBase}/repo ./\nVersion: 1.0\n`, repo.stderr);
+    const fetched = join(dir, 'fetched', h, 'etc', 'hf-everyday.conf');
+    t.true(existsSync(fetched), fetched);
+    t.regex(readFileSync(fetched, 'utf8'), /new\.example\.com/);
   }
   // The machine's own sysctl was not touched: the value is per network namespace.
   const mine = await promisify(execFile)('sysctl', ['-n', 'net.ipv4.ip_local_port_range']);
