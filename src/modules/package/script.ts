@@ -4,7 +4,6 @@
  * the apply commands. Every word is quoted by util/quote; names are validated by parseSpec.
  */
 import { shJoin, shQuote, type Command } from '../../util/quote.js';
-import type { PackageSpec } from '../text/dpkg.js';
 
 /** What apt is asked to do: one apt-get transaction. */
 export type AptRequest =
@@ -21,10 +20,6 @@ export interface AptOptions {
 export const FORMAT = '--showformat=${Package}\\t${Status}\\t${Version}\\n';
 const C = ['env', 'LC_ALL=C', 'DEBIAN_FRONTEND=noninteractive'];
 
-/** A spec as an apt dependency for `apt-get satisfy`: "name", "name (= 1.0)". A glob pin is checked apart. */
-export function asDependency(s: PackageSpec): string {
-  return s.version === undefined || s.version.endsWith('*') ? s.name : `${s.name} (= ${s.version})`;
-}
 
 /** apt-get's words for a request, after the verb and the options. */
 function requestWords(r: AptRequest): string[] {
@@ -72,10 +67,14 @@ const PENDING = [
   "ls /var/lib/dpkg/updates 2>/dev/null | grep -c '^[0-9][0-9]*$' || true",
 ];
 
+/** The output section of the k-th simulation: sim_a, sim_b (its exit code: sim_a_rc). */
+export const simSection = (k: number): string => `sim_${String.fromCharCode(97 + k)}`;
+
 export interface PlanScriptInput {
   /** Names whose dpkg status the plan reads (no versions). */
   names: string[];
-  request?: AptRequest;
+  /** The transactions apply would run, in order (at most two: pinned versions, then the rest). */
+  requests: AptRequest[];
   options: AptOptions;
   /** A .deb on the host: read its Package and Version fields. */
   deb?: string;
@@ -93,14 +92,14 @@ export function planScript(i: PlanScriptInput): string {
   parts.push('echo @@status');
   if (i.names.length > 0) parts.push(`${shJoin(['dpkg-query', '-W', FORMAT, ...i.names])} 2>/dev/null || true`);
   parts.push(...PENDING);
-  if (i.request !== undefined && i.request.verb !== 'remove' && i.request.verb !== 'purge' && i.names.length > 0) {
+  if (i.requests.some((r) => r.verb === 'satisfy' || r.verb === 'install') && i.names.length > 0) {
     // names dpkg has never had may be virtual: apt-cache lists their providers
     parts.push('echo @@provides', `for n in ${i.names.map(shQuote).join(' ')}; do dpkg-query -W "$n" >/dev/null 2>&1 || env LC_ALL=C apt-cache showpkg "$n" 2>/dev/null; done`);
   }
-  if (i.request !== undefined) {
-    const sim = i.request.verb === 'remove' || i.request.verb === 'purge' ? removalSimulation(i.request, i.options) : shJoin(aptCommand(i.request, i.options, true));
-    parts.push('echo @@sim', `{ ${sim}\n} 2>&1`, 'rc=$?', 'echo @@simrc', 'echo $rc');
-  }
+  i.requests.forEach((r, k) => {
+    const sim = r.verb === 'remove' || r.verb === 'purge' ? removalSimulation(r, i.options) : shJoin(aptCommand(r, i.options, true));
+    parts.push(`echo @@${simSection(k)}`, `{ ${sim}\n} 2>&1`, 'rc=$?', `echo @@${simSection(k)}_rc`, 'echo $rc');
+  });
   if (i.cacheAge) {
     parts.push(
       'echo @@cache',
