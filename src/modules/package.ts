@@ -29,7 +29,7 @@ import { bool, has, int, nonEmpty, object, oneOfValues, strOrList, type Schema }
 import { lookupInstalled, parseDpkgQuery, parseSpec, sections, type InstalledPackage, type PackageSpec } from './text/dpkg.js';
 import { needsConfigure, parsePending, parseProviders, parseSimulation } from './text/apt.js';
 import { predictedResource } from './support/predicted.js';
-import { aptCommand, configureCommand, planScript, simSection, updateCommand, type AptOptions, type AptRequest } from './package/script.js';
+import { aptCommand, configureCommand, planScript, requestShell, simSection, updateCommand, type AptOptions, type AptRequest } from './package/script.js';
 import { configureChange, fallbackChanges, packageChanges, type PackageState, type Reading } from './package/changes.js';
 
 export interface PackageArgs {
@@ -100,7 +100,7 @@ export function aptRequests(args: PackageArgs, specs: PackageSpec[] = packageSpe
   if (state === 'latest') return [{ verb: 'install', words: specs.map((s) => s.spec) }];
   const pinned = specs.filter((s) => s.version !== undefined).map((s) => s.spec);
   const plain = specs.filter((s) => s.version === undefined).map((s) => s.name);
-  return [...(pinned.length > 0 ? [{ verb: 'install' as const, words: pinned }] : []), ...(plain.length > 0 ? [{ verb: 'satisfy' as const, deps: plain }] : [])];
+  return [...(pinned.length > 0 ? [{ verb: 'install' as const, words: pinned }] : []), ...(plain.length > 0 ? [{ verb: 'present' as const, names: plain }] : [])];
 }
 
 function cacheChange(age: number | undefined): Change {
@@ -155,7 +155,7 @@ function debFields(text: string): { name: string; version: string } {
 }
 
 function requestText(r: AptRequest): string {
-  return r.verb === 'satisfy' ? r.deps.join(', ') : r.verb === 'install' ? r.words.join(' ') : r.names.join(' ');
+  return r.verb === 'satisfy' ? r.deps.join(', ') : r.verb === 'install' ? r.words.join(' ') : r.names.join(', ');
 }
 
 /** The transaction that holds a spec (fallback changes, which apt did not simulate). */
@@ -213,7 +213,7 @@ export async function planPackage(host: Host, args: PackageArgs): Promise<Change
     const simOut = sec.get(simSection(k)) ?? '';
     const rc = Number((sec.get(`${simSection(k)}_rc`) ?? '0').trim());
     const sim = parseSimulation(simOut);
-    if (rc !== 0 && !updating) throw aptFailure(`${request.verb} ${requestText(request)}`, simOut);
+    if (rc !== 0 && !updating) throw aptFailure(`${request.verb === 'present' ? 'install' : request.verb} ${requestText(request)}`, simOut);
     if (sim.essentialRemoved) throw new TaskError(`package: apt would remove essential packages: ${sim.steps.filter((s) => s.op !== 'install').map((s) => s.name).join(', ')}`, { details: simOut });
     if (rc !== 0) simulated = false;
     reading.sims.push(sim);
@@ -249,7 +249,7 @@ export function packageCommands(changes: readonly Change[], args: PackageArgs): 
     else if (request.verb === 'install' && args.deb === undefined && normState(args.state) === 'present') {
       const words = request.words.filter((w) => asked.has(w.split('=')[0]!.split(':')[0]));
       cmds.push(aptCommand({ verb: 'install', words: words.length > 0 ? words : request.words }, opts));
-    } else cmds.push(aptCommand(request, opts));
+    } else cmds.push(request.verb === 'present' ? { script: requestShell(request, opts, false) } : aptCommand(request, opts));
   });
   return cmds;
 }
