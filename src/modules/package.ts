@@ -6,8 +6,11 @@
  * (package/changes.ts), so virtual packages, name=version, name:arch, .deb files,
  * conflicts and dependencies behave as apt does:
  *
- * - present: `apt-get satisfy NAME, NAME (= VERSION), ...`: a virtual name is satisfied by
- *   any installed provider and installs one only when none is; nothing is upgraded.
+ * - present: NAME=VERSION through `apt-get install` (the pinned version becomes apt's
+ *   candidate; a glob pin already matched by the installed version is left alone), then
+ *   the other names: real ones through `apt-get install --no-upgrade` (installed ones are
+ *   skipped; apt's resolver removes what conflicts), virtual ones through `apt-get satisfy`
+ *   (any installed provider satisfies it, one is installed only when none is).
  * - latest: `apt-get install NAME...` (install or upgrade to the candidate).
  * - absent: `apt-get remove|purge` of the names dpkg has installed.
  * - deb: `apt-get install /path/file.deb` (its dependencies from the apt sources).
@@ -21,14 +24,13 @@
  * cache_valid_time (always when it is not given) and there is something to install, no
  * package was named, or state=latest.
  */
-import { posix } from 'node:path';
 import { InputError, TaskError } from '../errors.js';
 import { toShell, type Command } from '../util/quote.js';
 import type { ApplyResult, Change, Host, Module } from './types.js';
 import { bool, has, int, nonEmpty, object, oneOfValues, strOrList, type Schema } from './support/schema.js';
-import { lookupInstalled, parseDpkgQuery, parseSpec, sections, type InstalledPackage, type PackageSpec } from './text/dpkg.js';
+import { parseDpkgQuery, parseSpec, sections, type PackageSpec } from './text/dpkg.js';
 import { needsConfigure, parsePending, parseProviders, parseSimulation } from './text/apt.js';
-import { predictedResource } from './support/predicted.js';
+import { applyPredictions, predictedDeb } from './package/predicted.js';
 import { aptCommand, configureCommand, planScript, requestShell, simSection, updateCommand, type AptOptions, type AptRequest } from './package/script.js';
 import { configureChange, fallbackChanges, packageChanges, type PackageState, type Reading } from './package/changes.js';
 
@@ -105,48 +107,6 @@ export function aptRequests(args: PackageArgs, specs: PackageSpec[] = packageSpe
 
 function cacheChange(age: number | undefined): Change {
   return { action: 'run', kind: 'other', target: 'apt cache', summary: age === undefined ? 'apt-get update' : `apt-get update (cache is ${age} s old)`, data: { op: 'update' } };
-}
-
-/** Check mode: what earlier tasks of the run would have installed or removed wins. */
-function predictedPackage(host: Host, name: string, real: InstalledPackage | undefined): InstalledPackage | undefined {
-  const p = predictedResource(host, 'package', name);
-  if (p === 'present') return { name, installed: true, status: 'installed', version: real?.version ?? '' };
-  if (p === 'absent') return { name, installed: false, status: 'not-installed', version: '' };
-  return real;
-}
-
-/**
- * Check mode: packages earlier tasks of the run would have installed or removed. apt
- * simulated against the real host, so a package an earlier task installs (a dependency
- * too) or removes is dropped from what apt would do; a requested package an earlier task
- * removes (or installs, for absent) is planned again.
- */
-function applyPredictions(host: Host, state: PackageState, specs: PackageSpec[], changes: Change[]): Change[] {
-  const bare = (n: string): string => n.split(':')[0]!;
-  const predicted = (n: string): ReturnType<typeof predictedResource> => predictedResource(host, 'package', n) ?? predictedResource(host, 'package', bare(n));
-  const out = changes.filter((c) => {
-    if (c.kind !== 'package') return true;
-    const p = predicted(c.target);
-    return !(c.action === 'delete' ? p === 'absent' : p === 'present');
-  });
-  for (const s of specs) {
-    const p = predicted(s.name);
-    if (p === undefined || out.some((c) => c.kind === 'package' && bare(c.target) === bare(s.name))) continue;
-    if (state === 'absent' && p === 'present') out.push({ action: 'delete', kind: 'package', target: s.name, summary: `remove ${s.name}`, data: { op: 'remove', requested: true } });
-    if (state !== 'absent' && p === 'absent') out.push({ action: 'create', kind: 'package', target: s.name, summary: `install ${s.spec}`, data: { op: 'install', spec: s.spec, requested: true } });
-  }
-  return out;
-}
-
-/**
- * Check mode, and the .deb is not on the host yet (an earlier task copies it): the
- * package name (from `name`) decides; without it the change names the file.
- */
-function predictedDeb(host: Host, deb: string, name: string | undefined, installed: Map<string, InstalledPackage>): Change[] {
-  const change: Change = { action: 'create', kind: 'package', target: name ?? posix.basename(deb), summary: `install ${name ?? deb} from ${deb}`, data: { op: 'deb', requested: true } };
-  if (name === undefined) return [change];
-  // Installed already: which version the .deb holds cannot be known before it is there.
-  return predictedPackage(host, name, lookupInstalled(installed, name))?.installed ? [] : [change];
 }
 
 function debFields(text: string): { name: string; version: string } {
