@@ -212,6 +212,11 @@ test.serial('name=version changes the version, state=latest upgrades, purge remo
   const d = await run(down);
   t.is(d.code, 0, failed(d.stdout));
   t.is(await status('node1', ['hf-a']), 'hf-a ii 1.0');
+  // name:arch as apt takes it: the host's own architecture, installed, is in place
+  const arch = (await sh('node1', 'dpkg --print-architecture')).trim();
+  const qualified = await run(playbook('arch', 'node1', `    - package: { name: ["libc6:${arch}", "dpkg:${arch}"] }\n`));
+  t.is(qualified.code, 0, failed(qualified.stdout));
+  t.deepEqual(summaries(qualified.stdout), []);
   const purge = playbook('purge', 'node1', '    - package: { name: [hf-old, hf-never-heard-of], state: absent, purge: true }\n');
   const p = await run(purge);
   t.is(p.code, 0, failed(p.stdout));

@@ -61,12 +61,18 @@ export function presentScript(names: string[], o: AptOptions, simulate: boolean)
   const install = shJoin(aptCommand({ verb: 'install', words: [], noUpgrade: true }, o, simulate));
   const satisfy = shJoin(aptCommand({ verb: 'satisfy', deps: [] }, o, simulate)).replace(/ ''$/, '');
   return [
-    `real=" $(env LC_ALL=C apt-cache policy ${list} 2>/dev/null | awk '/^[^ ].*:$/ { n = substr($0, 1, length($0) - 1) } /^  Candidate: / && $2 != "(none)" { print n }' | tr '\n' ' ') "`,
+    // names dpkg has installed are done (install --no-upgrade would skip them): no apt run
+    "todo=''",
+    `for n in ${list}; do dpkg-query -W -f='\${db:Status-Abbrev}\\n' "$n" 2>/dev/null | grep -q '^ii' || todo="$todo $n"; done`,
+    `real=" $(if [ -n "$todo" ]; then env LC_ALL=C apt-cache policy $todo 2>/dev/null | awk '/^[^ ].*:$/ { n = substr($0, 1, length($0) - 1) } /^  Candidate: / && $2 != "(none)" { print n }' | tr '\\n' ' '; fi) "`,
     'set --; v=',
-    `for n in ${list}; do case $real in *" $n "*) set -- "$@" "$n" ;; *) v="\${v:+$v, }$n" ;; esac; done`,
+    `for n in $todo; do case $real in *" $n "*) set -- "$@" "$n" ;; *) v="\${v:+$v, }$n" ;; esac; done`,
     'prc=0',
     `if [ $# -gt 0 ]; then ${install} "$@" || prc=$?; fi`,
-    simulate ? `if [ -n "$v" ]; then ${satisfy} "$v" || prc=$?; fi` : `if [ "$prc" = 0 ] && [ -n "$v" ]; then ${satisfy} "$v" || prc=$?; fi`,
+    simulate
+      ? // which package provides which name, for the summaries: only when satisfy installs one
+        `if [ -n "$v" ]; then sout=$(${satisfy} "$v" 2>&1) || prc=$?; printf '%s\\n' "$sout"; case $sout in *Inst\\ *) echo @@provides; env LC_ALL=C apt-cache showpkg $(printf '%s' "$v" | tr -d ,) 2>/dev/null ;; esac; fi`
+      : `if [ "$prc" = 0 ] && [ -n "$v" ]; then ${satisfy} "$v" || prc=$?; fi`,
     '[ "$prc" = 0 ]',
   ].join('\n');
 }
@@ -127,10 +133,6 @@ export function planScript(i: PlanScriptInput): string {
   parts.push('echo @@status');
   if (i.names.length > 0) parts.push(`${shJoin(['dpkg-query', '-W', FORMAT, ...i.names])} 2>/dev/null || true`);
   parts.push(...PENDING);
-  if (i.requests.some((r) => r.verb !== 'remove' && r.verb !== 'purge') && i.names.length > 0) {
-    // names dpkg has never had may be virtual: apt-cache lists their providers
-    parts.push('echo @@provides', `for n in ${i.names.map(shQuote).join(' ')}; do dpkg-query -W "$n" >/dev/null 2>&1 || env LC_ALL=C apt-cache showpkg "$n" 2>/dev/null; done`);
-  }
   i.requests.forEach((r, k) => {
     const sim = requestShell(r, i.options, true);
     parts.push(`echo @@${simSection(k)}`, `{ ${sim}\n} 2>&1`, 'rc=$?', `echo @@${simSection(k)}_rc`, 'echo $rc');
