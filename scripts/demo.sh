@@ -17,6 +17,8 @@ inv=/var/lib/hostforge/lab/demo/inventory.yaml
 [ -f "$HOSTFORGE_PKI_DIR/ca.crt" ] || hf pki init --cn "hostforge demo CA"
 [ -f "$client/root.crt" ] || hf pki issue root --usage client --out "$client"
 run() { hf "$@" playbooks/site.yaml -i "$inv" -i playbooks/lab-groups.yaml -e "etcd_root_password=$ETCD_ROOT_PASSWORD"; }
+# the lab has no route off this machine: local mirrors of the runbook's git repositories
+hf apply playbooks/lab-sources.yaml -i "$inv" -i playbooks/lab-groups.yaml >/dev/null
 
 echo; echo "== hostforge plan: what apply would change, with diffs =="
 run plan

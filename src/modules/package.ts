@@ -6,8 +6,11 @@
  * (package/changes.ts), so virtual packages, name=version, name:arch, .deb files,
  * conflicts and dependencies behave as apt does:
  *
- * - present: `apt-get satisfy NAME, NAME (= VERSION), ...`: a virtual name is satisfied by
- *   any installed provider and installs one only when none is; nothing is upgraded.
+ * - present: NAME=VERSION through `apt-get install` (the pinned version becomes apt's
+ *   candidate; a glob pin already matched by the installed version is left alone), then
+ *   the other names: real ones through `apt-get install --no-upgrade` (installed ones are
+ *   skipped; apt's resolver removes what conflicts), virtual ones through `apt-get satisfy`
+ *   (any installed provider satisfies it, one is installed only when none is).
  * - latest: `apt-get install NAME...` (install or upgrade to the candidate).
  * - absent: `apt-get remove|purge` of the names dpkg has installed.
  * - deb: `apt-get install /path/file.deb` (its dependencies from the apt sources).
@@ -21,15 +24,14 @@
  * cache_valid_time (always when it is not given) and there is something to install, no
  * package was named, or state=latest.
  */
-import { posix } from 'node:path';
 import { InputError, TaskError } from '../errors.js';
 import { toShell, type Command } from '../util/quote.js';
 import type { ApplyResult, Change, Host, Module } from './types.js';
 import { bool, has, int, nonEmpty, object, oneOfValues, strOrList, type Schema } from './support/schema.js';
-import { lookupInstalled, parseDpkgQuery, parseSpec, sections, type InstalledPackage, type PackageSpec } from './text/dpkg.js';
+import { parseDpkgQuery, parseSpec, sections, type PackageSpec } from './text/dpkg.js';
 import { needsConfigure, parsePending, parseProviders, parseSimulation } from './text/apt.js';
-import { predictedResource } from './support/predicted.js';
-import { aptCommand, asDependency, configureCommand, planScript, updateCommand, type AptOptions, type AptRequest } from './package/script.js';
+import { applyPredictions, predictedDeb } from './package/predicted.js';
+import { aptCommand, configureCommand, planScript, requestShell, simSection, updateCommand, type AptOptions, type AptRequest } from './package/script.js';
 import { configureChange, fallbackChanges, packageChanges, type PackageState, type Reading } from './package/changes.js';
 
 export interface PackageArgs {
@@ -86,63 +88,40 @@ function aptOptions(args: PackageArgs): AptOptions {
 /** apt-get wants a path to a local .deb to contain a slash. */
 const debWord = (deb: string): string => (deb.includes('/') ? deb : `./${deb}`);
 
-/** The one apt transaction a task asks for (undefined: nothing for apt to simulate). */
-export function aptRequest(args: PackageArgs, specs: PackageSpec[] = packageSpecs(args)): AptRequest | undefined {
+/**
+ * The apt transactions a task asks for, in the order apply runs them. present: the pinned
+ * versions with `apt-get install name=version` (which makes that version apt's candidate),
+ * then the rest with `apt-get satisfy` (which takes any installed provider of a virtual
+ * name and upgrades nothing).
+ */
+export function aptRequests(args: PackageArgs, specs: PackageSpec[] = packageSpecs(args)): AptRequest[] {
   const state = normState(args.state);
-  if (args.deb !== undefined) return { verb: 'install', words: [debWord(args.deb)] };
-  if (specs.length === 0) return undefined;
-  if (state === 'absent') return { verb: args.purge === true ? 'purge' : 'remove', names: specs.map((s) => s.name) };
-  if (state === 'latest') return { verb: 'install', words: specs.map((s) => s.spec) };
-  const deps = specs.filter((s) => !s.version?.endsWith('*')).map(asDependency);
-  return deps.length > 0 ? { verb: 'satisfy', deps } : undefined;
+  if (args.deb !== undefined) return [{ verb: 'install', words: [debWord(args.deb)] }];
+  if (specs.length === 0) return [];
+  if (state === 'absent') return [{ verb: args.purge === true ? 'purge' : 'remove', names: specs.map((s) => s.name) }];
+  if (state === 'latest') return [{ verb: 'install', words: specs.map((s) => s.spec) }];
+  const pinned = specs.filter((s) => s.version !== undefined).map((s) => s.spec);
+  const plain = specs.filter((s) => s.version === undefined).map((s) => s.name);
+  return [...(pinned.length > 0 ? [{ verb: 'install' as const, words: pinned }] : []), ...(plain.length > 0 ? [{ verb: 'present' as const, names: plain }] : [])];
 }
 
 function cacheChange(age: number | undefined): Change {
   return { action: 'run', kind: 'other', target: 'apt cache', summary: age === undefined ? 'apt-get update' : `apt-get update (cache is ${age} s old)`, data: { op: 'update' } };
 }
 
-/** Check mode: what earlier tasks of the run would have installed or removed wins. */
-function predictedPackage(host: Host, name: string, real: InstalledPackage | undefined): InstalledPackage | undefined {
-  const p = predictedResource(host, 'package', name);
-  if (p === 'present') return { name, installed: true, status: 'installed', version: real?.version ?? '' };
-  if (p === 'absent') return { name, installed: false, status: 'not-installed', version: '' };
-  return real;
-}
-
-/** Check mode: a requested package an earlier task would have installed or removed. */
-function applyPredictions(host: Host, state: PackageState, specs: PackageSpec[], installed: Map<string, InstalledPackage>, changes: Change[]): Change[] {
-  let out = changes;
-  for (const s of specs) {
-    const p = predictedResource(host, 'package', s.name);
-    if (p === undefined) continue;
-    const mine = (c: Change): boolean => c.kind === 'package' && (c.target === s.name || c.target.split(':')[0] === s.name);
-    const real = lookupInstalled(installed, s.name)?.installed === true;
-    if (p === 'present') {
-      out = state === 'absent' ? out : out.filter((c) => !mine(c));
-      if (state === 'absent' && !out.some(mine)) out.push({ action: 'delete', kind: 'package', target: s.name, summary: `remove ${s.name}`, data: { op: 'remove', requested: true } });
-    } else {
-      out = state === 'absent' ? out.filter((c) => !mine(c)) : out;
-      if (state !== 'absent' && !out.some(mine) && !real) continue;
-      if (state !== 'absent' && !out.some(mine)) out.push({ action: 'create', kind: 'package', target: s.name, summary: `install ${s.spec}`, data: { op: 'install', spec: s.spec, requested: true } });
-    }
-  }
-  return out;
-}
-
-/**
- * Check mode, and the .deb is not on the host yet (an earlier task copies it): the
- * package name (from `name`) decides; without it the change names the file.
- */
-function predictedDeb(host: Host, deb: string, name: string | undefined, installed: Map<string, InstalledPackage>): Change[] {
-  const change: Change = { action: 'create', kind: 'package', target: name ?? posix.basename(deb), summary: `install ${name ?? deb} from ${deb}`, data: { op: 'deb', requested: true } };
-  if (name === undefined) return [change];
-  // Installed already: which version the .deb holds cannot be known before it is there.
-  return predictedPackage(host, name, lookupInstalled(installed, name))?.installed ? [] : [change];
-}
-
 function debFields(text: string): { name: string; version: string } {
   const field = (k: string): string => new RegExp(`^${k}: *(.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
   return { name: field('Package'), version: field('Version') };
+}
+
+function requestText(r: AptRequest): string {
+  return r.verb === 'satisfy' ? r.deps.join(', ') : r.verb === 'install' ? r.words.join(' ') : r.names.join(', ');
+}
+
+/** The transaction that holds a spec (fallback changes, which apt did not simulate). */
+function txOf(requests: AptRequest[], spec: string): number {
+  const k = requests.findIndex((r) => (r.verb === 'install' ? r.words.includes(spec) : r.verb === 'satisfy' ? r.deps.includes(spec) : r.names.includes(spec)));
+  return k < 0 ? requests.length - 1 : k;
 }
 
 function aptFailure(what: string, out: string): TaskError {
@@ -158,11 +137,11 @@ export async function planPackage(host: Host, args: PackageArgs): Promise<Change
     if (state === 'absent') throw new InputError('package: deb cannot be used with state=absent (give the package name)');
     if (specs.length > 1) throw new InputError('package: with deb, name may only give the one package the .deb contains');
   } else if (specs.length === 0 && args.update_cache !== true) throw new InputError('package: name is required');
-  const request = aptRequest(args, specs);
+  const requests = aptRequests(args, specs);
   const withCache = args.update_cache === true && args.cache_valid_time !== undefined && args.deb === undefined;
   const names = specs.map((s) => s.name);
-  if (request === undefined && names.length === 0 && !withCache) return [cacheChange(undefined)]; // a bare update_cache
-  const out = (await host.exec({ script: planScript({ names, options: aptOptions(args), cacheAge: withCache, ...(request ? { request } : {}), ...(args.deb !== undefined ? { deb: args.deb } : {}) }) })).stdout;
+  if (requests.length === 0 && names.length === 0 && !withCache) return [cacheChange(undefined)]; // a bare update_cache
+  const out = (await host.exec({ script: planScript({ names, requests, options: aptOptions(args), cacheAge: withCache, ...(args.deb !== undefined ? { deb: args.deb } : {}) }) })).stdout;
   const sec = sections(out);
   const installed = parseDpkgQuery(sec.get('status') ?? '');
   const pending = parsePending(sec.get('pending') ?? '', sec.get('journal') ?? '');
@@ -188,17 +167,21 @@ export async function planPackage(host: Host, args: PackageArgs): Promise<Change
     stale = age > (args.cache_valid_time ?? 0);
   }
   const updating = args.update_cache === true && args.deb === undefined && stale;
-  const reading: Reading = { state, specs, installed, pending, providers: parseProviders(sec.get('provides') ?? ''), ...(deb ? { deb } : {}) };
-  if (request !== undefined) {
-    const simOut = sec.get('sim') ?? '';
-    const rc = Number((sec.get('simrc') ?? '0').trim());
+  const reading: Reading = { state, specs, installed, pending, sims: [], providers: parseProviders(sec.get('provides') ?? ''), ...(deb ? { deb } : {}) };
+  let simulated = true;
+  requests.forEach((request, k) => {
+    const simOut = sec.get(simSection(k)) ?? '';
+    const rc = Number((sec.get(`${simSection(k)}_rc`) ?? '0').trim());
     const sim = parseSimulation(simOut);
-    if (rc !== 0 && !updating) throw aptFailure(`${request.verb} ${specs.map((s) => s.spec).join(', ') || args.deb}`, simOut);
+    if (rc !== 0 && !updating) throw aptFailure(`${request.verb === 'present' ? 'install' : request.verb} ${requestText(request)}`, simOut);
     if (sim.essentialRemoved) throw new TaskError(`package: apt would remove essential packages: ${sim.steps.filter((s) => s.op !== 'install').map((s) => s.name).join(', ')}`, { details: simOut });
-    changes.push(...(rc === 0 ? packageChanges({ ...reading, sim }) : fallbackChanges(reading)));
-  } else changes.push(...packageChanges(reading));
+    if (rc !== 0) simulated = false;
+    reading.sims.push(sim);
+  });
+  if (simulated) changes.push(...packageChanges(reading));
+  else changes.push(...fallbackChanges(reading).map((c) => ({ ...c, data: { ...c.data, tx: txOf(requests, String(c.data?.spec ?? c.target)) } })));
 
-  const final = host.checkMode ? applyPredictions(host, state, specs, installed, changes) : changes;
+  const final = host.checkMode ? applyPredictions(host, state, specs, changes) : changes;
   if (args.update_cache === true && args.deb === undefined && stale) {
     const installs = final.some((c) => c.kind === 'package' && c.action !== 'delete');
     if (installs || specs.length === 0 || state === 'latest') final.splice(needsConfigure(pending) ? 1 : 0, 0, cacheChange(age));
@@ -208,23 +191,26 @@ export async function planPackage(host: Host, args: PackageArgs): Promise<Change
 
 const TX_OPS = new Set(['install', 'deb', 'remove', 'purge']);
 
-/** The commands that do the planned changes, in order: dpkg recovery, update, the apt transaction, glob pins. */
+/**
+ * The commands that do the planned changes, in order: dpkg recovery, update, then each
+ * apt transaction that has a change. A removal names only the requested packages the plan
+ * found installed; pinned versions only those that change.
+ */
 export function packageCommands(changes: readonly Change[], args: PackageArgs): Command[] {
   const opts = aptOptions(args);
   const cmds: Command[] = [];
   if (changes.some((c) => c.data?.op === 'configure')) cmds.push(configureCommand(opts.lockTimeout));
   if (changes.some((c) => c.data?.op === 'update')) cmds.push(updateCommand(opts));
-  const pins = changes.filter((c) => c.data?.op === 'install' && typeof c.data.spec === 'string' && c.data.spec.includes('*'));
-  const tx = changes.filter((c) => TX_OPS.has(String(c.data?.op)) && !pins.includes(c));
-  if (tx.length > 0) {
-    const state = normState(args.state);
-    const request: AptRequest | undefined =
-      state === 'absent'
-        ? { verb: args.purge === true ? 'purge' : 'remove', names: tx.filter((c) => c.data?.requested === true).map((c) => c.target) }
-        : aptRequest(args);
-    if (request !== undefined) cmds.push(aptCommand(request, opts));
-  }
-  if (pins.length > 0) cmds.push(aptCommand({ verb: 'install', words: pins.map((c) => String(c.data?.spec)) }, opts));
+  aptRequests(args).forEach((request, k) => {
+    const mine = changes.filter((c) => TX_OPS.has(String(c.data?.op)) && (c.data?.tx ?? 0) === k);
+    if (mine.length === 0) return;
+    const asked = new Set(mine.filter((c) => c.data?.requested === true).map((c) => c.target.split(':')[0]));
+    if (request.verb === 'remove' || request.verb === 'purge') cmds.push(aptCommand({ ...request, names: mine.filter((c) => c.data?.requested === true).map((c) => c.target) }, opts));
+    else if (request.verb === 'install' && args.deb === undefined && normState(args.state) === 'present') {
+      const words = request.words.filter((w) => asked.has(w.split('=')[0]!.split(':')[0]));
+      cmds.push(aptCommand({ verb: 'install', words: words.length > 0 ? words : request.words }, opts));
+    } else cmds.push(request.verb === 'present' ? { script: requestShell(request, opts, false) } : aptCommand(request, opts));
+  });
   return cmds;
 }
 

@@ -1,13 +1,19 @@
 /**
- * The uwsgi.it node role on three lab hosts, and the structured modules' safety nets:
- * check mode lists what apply changes, a second run changes nothing, the hosts end in the
- * runbook's state, a setting sshd -t rejects leaves sshd_config byte for byte, and a
+ * The uwsgi.it node role as shipped on three lab hosts, and the structured modules' safety
+ * nets: check mode lists what apply changes, a second run changes nothing, the hosts end in
+ * the runbook's state, a setting sshd -t rejects leaves sshd_config byte for byte, and a
  * setting or a firewall rule that would lock the run out is rolled back by itself.
+ *
+ * The role runs every step of the runbook: the package task finds the runbook's packages
+ * present (scripts/setup.sh installs them on the machine; the hosts inherit them), and the
+ * git + make steps clone local mirrors made by playbooks/lab-sources.yaml (stand-ins for
+ * nss-unbit, pam-unbit and uwsgi.it that build with the runbook's make), so pam_unbit.so is
+ * built by the role, required in sshd's session stack, and a new login runs it.
  *
  * Runs the engine in-process (the CLI path is covered by the other e2e tests).
  */
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPlaybook } from '../../src/engine/run.js';
@@ -26,13 +32,7 @@ let dir: string;
 
 const UBUNTU_GRUB = 'GRUB_DEFAULT=0\nGRUB_TIMEOUT=10\nGRUB_CMDLINE_LINUX_DEFAULT="nomodeset"\nGRUB_CMDLINE_LINUX=""\n';
 const FSTAB = '# /etc/fstab\n/dev/md/2 / ext4 defaults 0 0\n/dev/md/1 none swap sw 0 0\n';
-/** What `make install` of pam-unbit would leave: a session module (a stub that says yes). */
-const PAM_STUB = 'int pam_sm_open_session(void *h, int f, int c, const char **v) { return 0; }\nint pam_sm_close_session(void *h, int f, int c, const char **v) { return 0; }\n';
-
 const LAB_VARS: Vars = {
-  uwsgi_node_install_packages: false,
-  uwsgi_node_build_unbit: false,
-  uwsgi_node_install_uwsgi_it: false,
   uwsgi_node_legion_ports: [2100],
 };
 
@@ -96,14 +96,20 @@ test.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hf-uwsgi-e2e-'));
   writeFileSync(
     join(dir, 'groups.yaml'),
-    'all:\n  children:\n    uwsgi_nodes:\n      hosts:\n        node1: {}\n        node2: {}\n        node3: {}\n    legion_routers:\n      hosts:\n        node3: {}\n',
+    'all:\n  children:\n    uwsgi_nodes:\n      hosts:\n        node1: {}\n        node2: {}\n        node3: {}\n    legion_routers:\n      hosts:\n        node3: {}\n' +
+      '  vars:\n' +
+      '    uwsgi_node_nss_repo: file:///srv/lab-sources/nss-unbit.git\n' +
+      '    uwsgi_node_pam_repo: file:///srv/lab-sources/pam-unbit.git\n' +
+      '    uwsgi_node_uwsgi_it_repo: file:///srv/lab-sources/uwsgi.it.git\n',
   );
+  const sources = await run(join(REPO, 'playbooks', 'lab-sources.yaml'));
+  if (sources.exitCode !== 0) throw new Error(`lab-sources.yaml: ${failures(sources)}`);
   for (const h of lab.hosts) {
-    // An Ubuntu node as the runbook finds it: grub defaults, the root filesystem in fstab,
-    // and pam-unbit's module installed (built by hand, as the runbook's `make` would).
+    // An Ubuntu node as the runbook finds it: grub defaults, the root filesystem in fstab.
     await sh(h.name, `printf %s ${shQuote(UBUNTU_GRUB)} > /etc/default/grub && printf %s ${shQuote(FSTAB)} > /etc/fstab`);
-    await sh(h.name, `printf %s ${shQuote(PAM_STUB)} > /tmp/pam_unbit.c && gcc -shared -fPIC -o /lib/x86_64-linux-gnu/security/pam_unbit.so /tmp/pam_unbit.c`);
   }
+  // node1 has an upstart /etc/init: the emperor's upstart job goes there, and only there
+  await sh('node1', 'mkdir -p /etc/init');
   // Hand-made contradictions the role must find and fix instead of silently overriding:
   await sh('node2', "mkdir -p /etc/ssh/sshd_config.d && printf 'PasswordAuthentication yes\\n' > /etc/ssh/sshd_config.d/50-cloud-init.conf");
   await sh('node3', "sed -i '1i ClientAliveInterval 0' /etc/ssh/sshd_config");
@@ -172,6 +178,38 @@ test.serial('the nodes are in the runbook state', async (t) => {
   }
   t.is(await sh('node2', 'cat /etc/ssh/sshd_config.d/50-cloud-init.conf'), '#PasswordAuthentication yes\n', 'the drop-in that won is commented out');
   t.is((await sh('node3', 'head -n 1 /etc/ssh/sshd_config')).trim(), 'ClientAliveInterval 30', 'the earlier hand-added line is fixed in place');
+  t.is(await sh('node1', 'cat /etc/init/emperor.conf'), readFileSync(join(REPO, 'playbooks', 'files', 'lab-sources', 'uwsgi.it', 'emperor.conf'), 'utf8'));
+  for (const h of ['node2', 'node3']) t.is((await sshRun(lab, h, 'test -e /etc/init/emperor.conf')).code, 1, `${h} has no /etc/init: no upstart job`);
+});
+
+test.serial('nss-unbit and pam-unbit are built by the role, and a new login runs pam_unbit.so', async (t) => {
+  if (skip) return t.pass(`lab unavailable: ${skip}`);
+  for (const h of lab.hosts) {
+    t.regex(await sh(h.name, 'ls -l /lib/libnss_unbit.so.2 /lib/x86_64-linux-gnu/security/pam_unbit.so'), /pam_unbit\.so/);
+    t.is((await sh(h.name, 'ls /usr/local/src/nss-unbit /usr/local/src/pam-unbit')).includes('Makefile'), true);
+    // nsswitch.conf's unbit source is loaded: the stand-in answers one name
+    t.is(await sh(h.name, 'getent passwd hf-unbit-probe'), 'hf-unbit-probe:x:30000:30000::/containers/30000:/bin/false\n');
+    t.is((await sh(h.name, 'getent passwd root')).split(':')[2], '0', 'compat still answers');
+    // a NEW login goes through sshd's session stack, pam_unbit.so required in it
+    await sh(h.name, 'rm -f /run/pam_unbit.last');
+    t.is((await sshRun(lab, h.name, 'true')).code, 0);
+    t.is(await sh(h.name, 'cat /run/pam_unbit.last'), 'root sshd\n');
+    t.regex(await sh(h.name, 'grep -n pam_unbit /etc/pam.d/sshd'), /^\d+:session    required     pam_unbit\.so$/m);
+    t.is((await sh(h.name, 'ls /etc/uwsgi/collector.pl /etc/uwsgi/configurator.pl /etc/uwsgi/dominator.pl /etc/uwsgi/services/tuntap.ini')).trim().split('\n').length, 4);
+    t.is((await sshRun(lab, h.name, 'test -e /etc/systemd/system/emperor.service')).code, 1, 'no systemd runs here: no unit');
+  }
+});
+
+test.serial('ntpsec instead of systemd-timesyncd: check mode names the removal apt makes', async (t) => {
+  if (skip) return t.pass(`lab unavailable: ${skip}`);
+  const o = await run(SITE, { check: true, limit: 'node2', vars: { uwsgi_node_time_daemon: 'ntpsec' } });
+  t.is(o.exitCode, 0, failures(o));
+  const pkg = o.results.find((r) => r.task.endsWith('runbook packages'));
+  const changes = (pkg?.changes ?? []).map((c) => `${c.action} ${c.target}`);
+  t.true(changes.includes('delete systemd-timesyncd'), changes.join('\n'));
+  t.true(changes.includes('create ntpsec'));
+  t.regex(pkg?.changes.find((c) => c.target === 'systemd-timesyncd')?.summary ?? '', /not requested: apt removes it/);
+  t.true(o.results.some((r) => r.task.endsWith('synchronised clocks (the time daemon running and started at boot)') && r.changes.some((c) => c.target === 'ntpsec')));
 });
 
 test.serial('a setting sshd -t rejects fails and leaves sshd_config byte for byte, sshd running', async (t) => {

@@ -20,7 +20,8 @@ export interface Reading {
   /** A .deb file: its path and the package it holds. */
   deb?: { path: string; name: string };
   installed: Map<string, InstalledPackage>;
-  sim?: Simulation;
+  /** apt's simulation of each transaction, in order. */
+  sims: Simulation[];
   pending: DpkgPending;
   /** Virtual names asked for → the packages that provide them. */
   providers?: Map<string, string[]>;
@@ -61,21 +62,16 @@ function stepChange(step: SimStep, r: Reading, sim: Simulation): Change {
   return { action: 'delete', kind: 'package', target: step.name, summary: `${verb} ${step.name}${step.from ? ` ${step.from}` : ''}${extra}`, data: { op: verb, ...data } };
 }
 
-/** A glob pin (name=1.22*) is checked against dpkg: apt-get satisfy cannot express it. */
-function globChanges(r: Reading): Change[] {
-  if (r.state !== 'present') return [];
-  const out: Change[] = [];
-  for (const s of r.specs) {
-    if (s.version === undefined || !s.version.endsWith('*')) continue;
-    const have = lookupInstalled(r.installed, s.name);
-    if (have?.installed && versionMatches(have.version, s.version)) continue;
-    out.push(
-      have?.installed
-        ? { action: 'update', kind: 'package', target: s.name, summary: `${s.name}: ${have.version} → ${s.version}`, data: { op: 'install', spec: s.spec, requested: true, from: have.version } }
-        : { action: 'create', kind: 'package', target: s.name, summary: `install ${s.spec}`, data: { op: 'install', spec: s.spec, requested: true } },
-    );
-  }
-  return out;
+/**
+ * present with a glob pin (name=1.22*): an installed version that matches is enough, even
+ * when apt would pick a newer match.
+ */
+function globSatisfied(r: Reading, c: Change): boolean {
+  if (r.state !== 'present' || c.data?.requested !== true) return false;
+  const s = r.specs.find((x) => x.name === c.target || x.name === bareName(c.target));
+  if (s?.version === undefined || !s.version.endsWith('*')) return false;
+  const have = lookupInstalled(r.installed, s.name);
+  return have?.installed === true && versionMatches(have.version, s.version);
 }
 
 /**
@@ -94,7 +90,19 @@ export function fallbackChanges(r: Reading): Change[] {
   return out;
 }
 
+/**
+ * One change per package, from the transactions in order (a package two transactions
+ * touch is the first one's change). `tx` is the transaction's index: apply runs those
+ * transactions that have a change.
+ */
 export function packageChanges(r: Reading): Change[] {
-  const apt = r.sim ? r.sim.steps.map((s) => stepChange(s, r, r.sim!)) : [];
-  return [...apt, ...globChanges(r)];
+  const out: Change[] = [];
+  r.sims.forEach((sim, tx) => {
+    for (const step of sim.steps) {
+      if (out.some((c) => c.target === step.name)) continue;
+      const c = stepChange(step, r, sim);
+      out.push({ ...c, data: { ...c.data, tx } });
+    }
+  });
+  return out.filter((c) => !globSatisfied(r, c));
 }

@@ -4,12 +4,18 @@
  * the apply commands. Every word is quoted by util/quote; names are validated by parseSpec.
  */
 import { shJoin, shQuote, type Command } from '../../util/quote.js';
-import type { PackageSpec } from '../text/dpkg.js';
 
-/** What apt is asked to do: one apt-get transaction. */
+/**
+ * What apt is asked to do. `present` is state=present's names: those apt has a candidate
+ * for go to `apt-get install --no-upgrade` (installed ones are skipped, nothing is upgraded;
+ * install's resolver removes what conflicts), the others, virtual names, to
+ * `apt-get satisfy` (any installed provider satisfies one; one is installed when none is).
+ * The split is made on the host by apt-cache policy, the same way at plan and at apply.
+ */
 export type AptRequest =
+  | { verb: 'present'; names: string[] }
   | { verb: 'satisfy'; deps: string[] }
-  | { verb: 'install'; words: string[] }
+  | { verb: 'install'; words: string[]; noUpgrade?: boolean }
   | { verb: 'remove' | 'purge'; names: string[] };
 
 export interface AptOptions {
@@ -21,21 +27,17 @@ export interface AptOptions {
 export const FORMAT = '--showformat=${Package}\\t${Status}\\t${Version}\\n';
 const C = ['env', 'LC_ALL=C', 'DEBIAN_FRONTEND=noninteractive'];
 
-/** A spec as an apt dependency for `apt-get satisfy`: "name", "name (= 1.0)". A glob pin is checked apart. */
-export function asDependency(s: PackageSpec): string {
-  return s.version === undefined || s.version.endsWith('*') ? s.name : `${s.name} (= ${s.version})`;
-}
 
 /** apt-get's words for a request, after the verb and the options. */
-function requestWords(r: AptRequest): string[] {
+function requestWords(r: Exclude<AptRequest, { verb: 'present' }>): string[] {
   if (r.verb === 'satisfy') return [r.deps.join(', ')];
-  if (r.verb === 'install') return r.words;
+  if (r.verb === 'install') return [...(r.noUpgrade === true ? ['--no-upgrade'] : []), ...r.words];
   return r.names;
 }
 
 function aptOptions(r: AptRequest, o: AptOptions): string[] {
   const words = ['-o', `DPkg::Lock::Timeout=${o.lockTimeout}`];
-  if (r.verb === 'satisfy' || r.verb === 'install') {
+  if (r.verb !== 'remove' && r.verb !== 'purge') {
     if (o.installRecommends !== true) words.push('--no-install-recommends');
     if (o.allowDowngrade === true) words.push('--allow-downgrades');
     words.push('-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold');
@@ -44,8 +46,42 @@ function aptOptions(r: AptRequest, o: AptOptions): string[] {
 }
 
 /** The apt-get transaction apply runs (and plan simulates with -s). */
-export function aptCommand(r: AptRequest, o: AptOptions, simulate = false): string[] {
+export function aptCommand(r: Exclude<AptRequest, { verb: 'present' }>, o: AptOptions, simulate = false): string[] {
   return [...C, 'apt-get', ...(simulate ? ['-s'] : ['-y', '-q']), ...aptOptions(r, o), r.verb, ...requestWords(r)];
+}
+
+/**
+ * state=present: split the names by whether apt has a candidate (a real package) or not
+ * (a virtual one), then install the real ones without upgrading and satisfy the virtual
+ * ones. Simulated, both run and the exit code is the worse one; applied, the second runs
+ * only when the first succeeded. Names are validated words (parseSpec): safe in $real/$v.
+ */
+export function presentScript(names: string[], o: AptOptions, simulate: boolean): string {
+  const list = names.map(shQuote).join(' ');
+  const install = shJoin(aptCommand({ verb: 'install', words: [], noUpgrade: true }, o, simulate));
+  const satisfy = shJoin(aptCommand({ verb: 'satisfy', deps: [] }, o, simulate)).replace(/ ''$/, '');
+  return [
+    // names dpkg has installed are done (install --no-upgrade would skip them): no apt run
+    "todo=''",
+    `for n in ${list}; do dpkg-query -W -f='\${db:Status-Abbrev}\\n' "$n" 2>/dev/null | grep -q '^ii' || todo="$todo $n"; done`,
+    `real=" $(if [ -n "$todo" ]; then env LC_ALL=C apt-cache policy $todo 2>/dev/null | awk '/^[^ ].*:$/ { n = substr($0, 1, length($0) - 1) } /^  Candidate: / && $2 != "(none)" { print n }' | tr '\\n' ' '; fi) "`,
+    'set --; v=',
+    `for n in $todo; do case $real in *" $n "*) set -- "$@" "$n" ;; *) v="\${v:+$v, }$n" ;; esac; done`,
+    'prc=0',
+    `if [ $# -gt 0 ]; then ${install} "$@" || prc=$?; fi`,
+    simulate
+      ? // which package provides which name, for the summaries: only when satisfy installs one
+        `if [ -n "$v" ]; then sout=$(${satisfy} "$v" 2>&1) || prc=$?; printf '%s\\n' "$sout"; case $sout in *Inst\\ *) echo @@provides; env LC_ALL=C apt-cache showpkg $(printf '%s' "$v" | tr -d ,) 2>/dev/null ;; esac; fi`
+      : `if [ "$prc" = 0 ] && [ -n "$v" ]; then ${satisfy} "$v" || prc=$?; fi`,
+    '[ "$prc" = 0 ]',
+  ].join('\n');
+}
+
+/** The shell text of a request (a present request is a small script). */
+export function requestShell(r: AptRequest, o: AptOptions, simulate: boolean): string {
+  if (r.verb === 'present') return presentScript(r.names, o, simulate);
+  if (simulate && (r.verb === 'remove' || r.verb === 'purge')) return removalSimulation(r, o);
+  return shJoin(aptCommand(r, o, simulate));
 }
 
 /**
@@ -72,10 +108,14 @@ const PENDING = [
   "ls /var/lib/dpkg/updates 2>/dev/null | grep -c '^[0-9][0-9]*$' || true",
 ];
 
+/** The output section of the k-th simulation: sim_a, sim_b (its exit code: sim_a_rc). */
+export const simSection = (k: number): string => `sim_${String.fromCharCode(97 + k)}`;
+
 export interface PlanScriptInput {
   /** Names whose dpkg status the plan reads (no versions). */
   names: string[];
-  request?: AptRequest;
+  /** The transactions apply would run, in order (at most two: pinned versions, then the rest). */
+  requests: AptRequest[];
   options: AptOptions;
   /** A .deb on the host: read its Package and Version fields. */
   deb?: string;
@@ -93,14 +133,10 @@ export function planScript(i: PlanScriptInput): string {
   parts.push('echo @@status');
   if (i.names.length > 0) parts.push(`${shJoin(['dpkg-query', '-W', FORMAT, ...i.names])} 2>/dev/null || true`);
   parts.push(...PENDING);
-  if (i.request !== undefined && i.request.verb !== 'remove' && i.request.verb !== 'purge' && i.names.length > 0) {
-    // names dpkg has never had may be virtual: apt-cache lists their providers
-    parts.push('echo @@provides', `for n in ${i.names.map(shQuote).join(' ')}; do dpkg-query -W "$n" >/dev/null 2>&1 || env LC_ALL=C apt-cache showpkg "$n" 2>/dev/null; done`);
-  }
-  if (i.request !== undefined) {
-    const sim = i.request.verb === 'remove' || i.request.verb === 'purge' ? removalSimulation(i.request, i.options) : shJoin(aptCommand(i.request, i.options, true));
-    parts.push('echo @@sim', `{ ${sim}\n} 2>&1`, 'rc=$?', 'echo @@simrc', 'echo $rc');
-  }
+  i.requests.forEach((r, k) => {
+    const sim = requestShell(r, i.options, true);
+    parts.push(`echo @@${simSection(k)}`, `{ ${sim}\n} 2>&1`, 'rc=$?', `echo @@${simSection(k)}_rc`, 'echo $rc');
+  });
   if (i.cacheAge) {
     parts.push(
       'echo @@cache',

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { aptRequest, packageCommands, packageModule, planPackage, type PackageArgs } from '../../../src/modules/package.js';
+import { aptRequests, packageCommands, packageModule, planPackage, type PackageArgs } from '../../../src/modules/package.js';
 import { planScript } from '../../../src/modules/package/script.js';
 import { parseDpkgQuery, sections } from '../../../src/modules/text/dpkg.js';
 import { parsePending, parseProviders, parseSimulation } from '../../../src/modules/text/apt.js';
@@ -14,6 +14,8 @@ const NOTHING = '0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\
 interface Reply {
   status?: string;
   sim?: string;
+  /** The second transaction (present: pinned versions first, then the rest). */
+  simB?: string;
   rc?: number;
   cache?: string;
   pending?: string;
@@ -25,7 +27,8 @@ interface Reply {
 function output(r: Reply): string {
   const parts = [`@@status\n${r.status ?? DPKG}`, `@@pending\n${r.pending ?? ''}`, `@@journal\n${r.journal ?? 0}`];
   if (r.provides !== undefined) parts.push(`@@provides\n${r.provides}`);
-  parts.push(`@@sim\nReading package lists...\n${r.sim ?? NOTHING}`, `@@simrc\n${r.rc ?? 0}`);
+  parts.push(`@@sim_a\nReading package lists...\n${r.sim ?? NOTHING}`, `@@sim_a_rc\n${r.rc ?? 0}`);
+  if (r.simB !== undefined) parts.push(`@@sim_b\n${r.simB}`, '@@sim_b_rc\n0');
   if (r.cache !== undefined) parts.push(`@@cache\n${r.cache}`);
   return parts.join('\n') + '\n';
 }
@@ -51,7 +54,13 @@ const cases: Case[] = [
   },
   { name: 'present: comma-separated string', args: { name: 'curl,htop' }, reply: { sim: 'Inst htop (3.2.2-2 Debian:12.5/stable [amd64])\n' }, changes: [['create', 'htop', 'install']] },
   { name: 'present: pinned version differs', args: { name: 'nginx=1.24.0-1' }, reply: { sim: 'Inst nginx [1.22.1-9] (1.24.0-1 nginx.org [amd64])\n' }, changes: [['update', 'nginx', 'install']] },
-  { name: 'present: pinned prefix matches', args: { name: 'nginx=1.22*' }, changes: [] },
+  { name: 'present: pinned prefix matches', args: { name: 'nginx=1.22*' }, reply: { sim: 'Inst nginx [1.22.1-9] (1.22.1-9+deb12u1 Debian:12.5/stable [amd64])\n' }, changes: [] },
+  {
+    name: 'present: pinned versions first, then the rest; a package both touch is one change',
+    args: { name: ['hf-dep', 'hf-a=1.0'] },
+    reply: { sim: 'Inst hf-a (1.0 localhost [all])\n', simB: 'Inst hf-a (2.0 localhost [all])\nInst hf-dep (1.0 localhost [all])\n' },
+    changes: [['create', 'hf-a', 'install'], ['create', 'hf-dep', 'install']],
+  },
   { name: 'absent: installed one removed, missing ignored', args: { name: ['curl', 'htop'], state: 'absent' }, reply: { sim: 'Remv curl [7.88.1-10]\n' }, changes: [['delete', 'curl', 'remove']] },
   { name: 'absent + purge: config-files purged too', args: { name: ['vim'], state: 'absent', purge: true }, reply: { sim: 'Purg vim [9.0]\n' }, changes: [['delete', 'vim', 'purge']] },
   {
@@ -121,21 +130,27 @@ test('package: requested vs what apt does on its own, in the summaries', async (
   t.true(v[0]!.data?.requested);
 });
 
-test('package: the transaction asked of apt', (t) => {
-  t.deepEqual(aptRequest({ name: ['git', 'libpam-dev', 'nginx=1.24.0-1', 'curl=7.88*'] }), { verb: 'satisfy', deps: ['git', 'libpam-dev', 'nginx (= 1.24.0-1)'] });
-  t.deepEqual(aptRequest({ name: 'curl=7.88*' }), undefined);
-  t.deepEqual(aptRequest({ name: ['git', 'nginx=1.2*'], state: 'latest' }), { verb: 'install', words: ['git', 'nginx=1.2*'] });
-  t.deepEqual(aptRequest({ name: 'git', state: 'absent', purge: true }), { verb: 'purge', names: ['git'] });
-  t.deepEqual(aptRequest({ deb: 'x.deb' }), { verb: 'install', words: ['./x.deb'] });
+test('package: the transactions asked of apt', (t) => {
+  t.deepEqual(aptRequests({ name: ['git', 'libpam-dev', 'nginx=1.24.0-1', 'curl=7.88*'] }), [
+    { verb: 'install', words: ['nginx=1.24.0-1', 'curl=7.88*'] },
+    { verb: 'present', names: ['git', 'libpam-dev'] },
+  ]);
+  t.deepEqual(aptRequests({ name: 'curl=7.88*' }), [{ verb: 'install', words: ['curl=7.88*'] }]);
+  t.deepEqual(aptRequests({ name: ['git', 'nginx=1.2*'], state: 'latest' }), [{ verb: 'install', words: ['git', 'nginx=1.2*'] }]);
+  t.deepEqual(aptRequests({ name: 'git', state: 'absent', purge: true }), [{ verb: 'purge', names: ['git'] }]);
+  t.deepEqual(aptRequests({ deb: 'x.deb' }), [{ verb: 'install', words: ['./x.deb'] }]);
 });
 
 test('package: the plan script holds status, pending dpkg work, the simulation and the cache age', (t) => {
-  const s = planScript({ names: ['curl'], request: { verb: 'satisfy', deps: ['curl'] }, options: { lockTimeout: 60 }, cacheAge: true });
+  const s = planScript({ names: ['curl'], requests: [{ verb: 'present', names: ['curl'] }], options: { lockTimeout: 60 }, cacheAge: true });
   t.regex(s, /dpkg-query -W '--showformat=\$\{Package\}\\t\$\{Status\}\\t\$\{Version\}\\n' curl/);
-  t.regex(s, /env LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get -s -o DPkg::Lock::Timeout=60 --no-install-recommends .* satisfy curl/);
+  t.regex(s, /for n in curl; do dpkg-query .*\^ii/, 'installed names need no apt run');
+  t.regex(s, /apt-cache policy \$todo/);
+  t.regex(s, /env LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get -s -o DPkg::Lock::Timeout=60 --no-install-recommends .* install --no-upgrade "\$@"/);
+  t.regex(s, /apt-get -s .* satisfy "\$v"/);
   t.regex(s, /\/var\/lib\/dpkg\/updates/);
   t.regex(s, /update-success-stamp/);
-  const rm = planScript({ names: ['a b'], request: { verb: 'remove', names: ['a b'] }, options: { lockTimeout: 5 }, cacheAge: false });
+  const rm = planScript({ names: ['a b'], requests: [{ verb: 'remove', names: ['a b'] }], options: { lockTimeout: 5 }, cacheAge: false });
   t.regex(rm, /for n in 'a b'; do/);
   t.regex(rm, /apt-get -s -o DPkg::Lock::Timeout=5 remove "\$@"/);
 });
@@ -144,17 +159,22 @@ test('package: apply commands', (t) => {
   const changes: Change[] = [
     { action: 'run', kind: 'other', target: 'dpkg', summary: '', data: { op: 'configure' } },
     { action: 'run', kind: 'other', target: 'apt cache', summary: '', data: { op: 'update' } },
-    { action: 'create', kind: 'package', target: 'htop', summary: '', data: { op: 'install', requested: true } },
-    { action: 'update', kind: 'package', target: 'nginx', summary: '', data: { op: 'install', spec: 'nginx=1.24*', requested: true } },
+    { action: 'update', kind: 'package', target: 'nginx', summary: '', data: { op: 'install', requested: true, tx: 0 } },
+    { action: 'create', kind: 'package', target: 'htop', summary: '', data: { op: 'install', requested: true, tx: 1 } },
   ];
   const cmds = packageCommands(changes, { name: ['htop', 'nginx=1.24*'], lock_timeout: 7 });
   t.regex((cmds[0] as { script: string }).script, /dpkg --configure -a/);
   t.regex((cmds[0] as { script: string }).script, /-ge 7/);
-  t.deepEqual(cmds.slice(1), [
+  t.deepEqual(cmds.slice(1, 3), [
     ['env', 'LC_ALL=C', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', '-q', '-o', 'DPkg::Lock::Timeout=7', 'update'],
-    ['env', 'LC_ALL=C', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', '-y', '-q', '-o', 'DPkg::Lock::Timeout=7', '--no-install-recommends', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', 'satisfy', 'htop'],
     ['env', 'LC_ALL=C', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', '-y', '-q', '-o', 'DPkg::Lock::Timeout=7', '--no-install-recommends', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', 'install', 'nginx=1.24*'],
   ]);
+  t.regex((cmds[3] as { script: string }).script, /for n in htop; do/);
+  t.regex((cmds[3] as { script: string }).script, /apt-get -y -q -o DPkg::Lock::Timeout=7 .* install --no-upgrade "\$@"/);
+  t.is(cmds.length, 4);
+  // a pinned version already in place is not asked again
+  t.deepEqual(packageCommands([changes[3]!], { name: ['htop', 'nginx=1.24*'] }).map((c) => ('script' in c ? 'present' : c.slice(-2).join(' '))), ['present']);
+  t.deepEqual(packageCommands([{ ...changes[2]!, data: { op: 'install', requested: true, tx: 0 } }], { name: ['hf-a=1', 'nginx=1.24*'] }).map((c) => (c as string[]).slice(-2)), [['install', 'nginx=1.24*']]);
   const rm: Change[] = [
     { action: 'delete', kind: 'package', target: 'hf-dep', summary: '', data: { op: 'remove', requested: false } },
     { action: 'delete', kind: 'package', target: 'hf-a', summary: '', data: { op: 'remove', requested: true } },
@@ -175,7 +195,7 @@ test('package: apply is one exec; failure is a TaskError with apt output', async
 
 test('package: apt refusing the request fails the plan with its E: lines', async (t) => {
   const out = 'Some packages could not be installed.\nThe following packages have unmet dependencies:\n ntpsec : Conflicts: time-daemon\nE: Error, pkgProblemResolver::Resolve generated breaks, this may be caused by held packages.\n';
-  await t.throwsAsync(planPackage(host({ sim: out, rc: 100 }), { name: 'ntp' }), { message: /apt cannot satisfy ntp: Error, pkgProblemResolver::Resolve generated breaks/ });
+  await t.throwsAsync(planPackage(host({ sim: out, rc: 100 }), { name: 'ntp' }), { message: /apt cannot install ntp: Error, pkgProblemResolver::Resolve generated breaks/ });
   // ... unless an apt-get update comes first: then apt decides after it
   const c = await planPackage(host({ sim: 'E: Unable to locate package htop\n', rc: 100 }), { name: 'htop', update_cache: true });
   t.deepEqual(c.map((x) => [x.action, x.target]), [['run', 'apt cache'], ['create', 'htop']]);
@@ -251,15 +271,18 @@ test('package: the plan script against the real dpkg and apt of this machine', a
     t.pass('no dpkg here');
     return;
   }
-  const script = planScript({ names: ['dpkg', 'hf-surely-not-a-package'], request: { verb: 'satisfy', deps: ['dpkg'] }, options: { lockTimeout: 0 }, cacheAge: true });
+  const script = planScript({ names: ['dpkg', 'hf-surely-not-a-package'], requests: [{ verb: 'present', names: ['dpkg', 'libpam-dev'] }], options: { lockTimeout: 0 }, cacheAge: true });
   const r = await localExec({ script });
   const sec = sections(r.stdout);
   const m = parseDpkgQuery(sec.get('status') ?? '');
   t.true(m.get('dpkg')?.installed);
   t.regex(m.get('dpkg')?.version ?? '', /^\d/);
   t.false(m.has('hf-surely-not-a-package'));
-  t.is(sec.get('simrc')?.trim(), '0', sec.get('sim'));
-  t.deepEqual(parseSimulation(sec.get('sim') ?? '').steps, [], 'dpkg is installed: apt-get satisfy has nothing to do');
+  t.is(sec.get('sim_a_rc')?.trim(), '0', sec.get('sim_a'));
+  const sim = parseSimulation(sec.get('sim_a') ?? '');
+  t.true(sim.steps.every((s) => s.name === 'libpam0g-dev'), 'dpkg is installed: nothing to do for it');
+  t.notRegex(sec.get('sim_a') ?? '', /dpkg/, 'installed: not even asked of apt');
+  t.regex(sec.get('sim_a') ?? '', /libpam0g-dev|0 upgraded/, 'the virtual name went to apt-get satisfy');
   const [mtime, now] = (sec.get('cache') ?? '').trim().split('\n').map(Number);
   t.true(Number.isInteger(mtime) && Number.isInteger(now) && now! >= mtime!);
 });

@@ -1,0 +1,3 @@
+#!/usr/bin/perl
+# lab stand-in for uwsgi.it configurator.pl
+exit 0;
