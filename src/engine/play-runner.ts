@@ -20,7 +20,7 @@ export interface TagFilter {
   skipTags: string[];
 }
 
-export interface PlayEnv extends Omit<TaskEnv, 'playVars' | 'playHosts' | 'playBecome' | 'playBecomeUser' | 'playEnvironment'> {
+export interface PlayEnv extends Omit<TaskEnv, 'playVars' | 'playHosts' | 'playBecome' | 'playBecomeUser' | 'playBecomeMethod' | 'playBecomeFlags' | 'playEnvironment'> {
   forks: number;
   tagFilter: TagFilter;
   reporter: Reporter;
@@ -92,6 +92,8 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
     playHosts: hosts,
     playBecome: play.become,
     playBecomeUser: play.becomeUser,
+    playBecomeMethod: play.becomeMethod,
+    playBecomeFlags: play.becomeFlags,
     playEnvironment: play.environment,
   };
 

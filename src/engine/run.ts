@@ -122,7 +122,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     becomeFor: (h) => {
       if (!inv.hosts().includes(h)) return { enabled: false, user: 'root' };
       const c = connectionFor(h, inv.hostVars(h));
-      return { enabled: c.become ?? false, user: c.becomeUser ?? 'root', password: c.becomePassword };
+      return { enabled: c.become ?? false, user: c.becomeUser ?? 'root', password: c.becomePassword, method: c.becomeMethod, flags: c.becomeFlags };
     },
     varsFor: (h) => (inv.hosts().includes(h) ? inv.hostVars(h) : {}),
     readFacts,

@@ -32,6 +32,8 @@ export interface TaskEnv {
   playHosts: string[];
   playBecome?: boolean;
   playBecomeUser?: string;
+  playBecomeMethod?: 'sudo' | 'su';
+  playBecomeFlags?: string;
   playEnvironment?: unknown;
   pool: ConnectionPool;
   reporter: Reporter;
@@ -99,7 +101,9 @@ function becomeHost(real: RemoteHost, task: Task, env: TaskEnv): Host {
   const hv = env.inv.hosts().includes(real.name) ? env.inv.hostVars(real.name) : {};
   const enabled = task.become ?? env.playBecome ?? (hv.ansible_become === true || hv.ansible_become === 'true');
   const user = task.becomeUser ?? env.playBecomeUser ?? (typeof hv.ansible_become_user === 'string' ? hv.ansible_become_user : 'root');
-  return real.withBecome({ enabled, user });
+  const method = task.becomeMethod ?? env.playBecomeMethod;
+  const flags = task.becomeFlags ?? env.playBecomeFlags;
+  return real.withBecome({ enabled, user, ...(method !== undefined ? { method } : {}), ...(flags !== undefined ? { flags } : {}) });
 }
 
 /** The play's and the task's `environment:` (rendered), later ones winning. */

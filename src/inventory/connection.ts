@@ -15,7 +15,9 @@
  *                                                                   default: false
  *   ansible_become_user     user to become                          default: root (when become)
  *   ansible_become_password sudo password, wrapped in a Secret      default: none
- *     (alias ansible_become_pass)
+ *     (alias ansible_become_pass)    (su: the become user's password, e.g. root's)
+ *   ansible_become_method   sudo or su (others, e.g. doas, are refused)  default: sudo
+ *   ansible_become_flags    flags for sudo/su, replacing the default (sudo: -H; su: none)
  *   ansible_connection      `ssh` (or Ansible's aliases for it, `smart` and `paramiko`), or
  *                           `local` (the bastion itself, no SSH); anything else (`docker`,
  *                           `winrm`...) is refused
@@ -43,6 +45,8 @@ export interface ConnectionSpec {
   become?: boolean;
   becomeUser?: string;
   becomePassword?: Secret;
+  becomeMethod?: 'sudo' | 'su';
+  becomeFlags?: string;
   connectTimeoutMs: number;
 }
 
@@ -147,5 +151,12 @@ export function connectionFor(host: string, vars: Record<string, unknown>): Conn
   if (become || becomeUser !== undefined) spec.becomeUser = becomeUser ?? 'root';
   const becomePassword = secret(host, first(vars, ['ansible_become_password', 'ansible_become_pass']));
   if (becomePassword) spec.becomePassword = becomePassword;
+  const method = str(host, first(vars, ['ansible_become_method']));
+  if (method !== undefined) {
+    if (method !== 'sudo' && method !== 'su') throw bad(host, 'ansible_become_method', method, '"sudo" or "su"');
+    spec.becomeMethod = method;
+  }
+  const flags = str(host, first(vars, ['ansible_become_flags']));
+  if (flags !== undefined) spec.becomeFlags = flags;
   return spec;
 }

@@ -18,7 +18,7 @@ const boolish = { anyOf: [{ type: 'boolean' }, { type: 'string' }] };
 export const TASK_KEYWORDS = [
   'name', 'when', 'loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items', 'with_sequence', 'with_subelements',
   'with_nested', 'with_together', 'loop_control', 'register', 'notify', 'listen', 'tags', 'become',
-  'become_user', 'ignore_errors', 'changed_when', 'failed_when', 'until', 'retries', 'delay', 'vars', 'no_log', 'args', 'check_mode',
+  'become_user', 'become_method', 'become_flags', 'ignore_errors', 'changed_when', 'failed_when', 'until', 'retries', 'delay', 'vars', 'no_log', 'args', 'check_mode',
   'block', 'rescue', 'always', 'import_tasks', 'include_tasks', 'meta', 'environment',
   'run_once', 'delegate_to', 'delegate_facts', 'any_errors_fatal', 'import_role', 'include_role', 'throttle', 'local_action',
 ] as const;
@@ -55,6 +55,8 @@ export const taskSchema = {
     tags: stringList,
     become: boolish,
     become_user: { type: 'string' },
+    become_method: { type: 'string', enum: ['sudo', 'su'] },
+    become_flags: { type: 'string' },
     environment: { anyOf: [{ type: 'object' }, { type: 'string' }] },
     ignore_errors: boolish,
     changed_when: {},
@@ -107,6 +109,8 @@ export const playSchema = {
     hosts: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
     become: boolish,
     become_user: { type: 'string' },
+    become_method: { type: 'string', enum: ['sudo', 'su'] },
+    become_flags: { type: 'string' },
     environment: { anyOf: [{ type: 'object' }, { type: 'string' }] },
     gather_facts: boolish,
     serial: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\d+%?$' }, { type: 'array', items: { anyOf: [{ type: 'integer' }, { type: 'string' }] } }] },

@@ -40,6 +40,8 @@ export interface TaskContext {
     tags: string[];
     become?: boolean;
     becomeUser?: string;
+    becomeMethod?: 'sudo' | 'su';
+    becomeFlags?: string;
     vars: Vars;
     noLog?: boolean;
     environment?: unknown[];
@@ -132,13 +134,15 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
   const tags = [...new Set([...inh.tags, ...asList(t.tags)])];
   const become = bool(t.become) ?? inh.become;
   const becomeUser = (t.become_user as string | undefined) ?? inh.becomeUser;
+  const becomeMethod = (t.become_method as 'sudo' | 'su' | undefined) ?? inh.becomeMethod;
+  const becomeFlags = (t.become_flags as string | undefined) ?? inh.becomeFlags;
   const environment = [...(inh.environment ?? []), ...(t.environment !== undefined ? [t.environment] : [])];
   const vars = { ...inh.vars, ...((t.vars as Vars | undefined) ?? {}) };
   const noLog = bool(t.no_log) ?? inh.noLog;
   const runOnce = bool(t.run_once) ?? inh.runOnce;
   const delegateTo = (t.delegate_to as string | undefined) ?? inh.delegateTo;
   const anyErrorsFatal = bool(t.any_errors_fatal) ?? inh.anyErrorsFatal;
-  const inherited = { when, tags, become, becomeUser, vars, noLog, environment, blocks: inh.blocks, runOnce, delegateTo, anyErrorsFatal };
+  const inherited = { when, tags, become, becomeUser, becomeMethod, becomeFlags, vars, noLog, environment, blocks: inh.blocks, runOnce, delegateTo, anyErrorsFatal };
 
   if (t.block !== undefined) {
     if (!Array.isArray(t.block)) throw new InputError('block: expected a list of tasks', { code: 'SCHEMA', location: ctx.doc.locate([...path, 'block']) });
@@ -233,6 +237,8 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
     tags,
     become,
     becomeUser,
+    becomeMethod,
+    becomeFlags,
     environment: environment.length > 0 ? environment : undefined,
     ignoreErrors: bool(t.ignore_errors) ?? false,
     changedWhen: t.changed_when,

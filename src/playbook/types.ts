@@ -22,6 +22,9 @@ export interface Task {
   tags: string[];
   become?: boolean;
   becomeUser?: string;
+  /** become_method: sudo (default) or su; become_flags replace the method's default flags. */
+  becomeMethod?: 'sudo' | 'su';
+  becomeFlags?: string;
   /** Environment variables for every command of the task (play's, then block's, then task's). */
   environment?: unknown[];
   ignoreErrors: boolean;
@@ -103,6 +106,9 @@ export interface Play {
   hosts: string;
   become?: boolean;
   becomeUser?: string;
+  /** become_method: sudo (default) or su; become_flags replace the method's default flags. */
+  becomeMethod?: 'sudo' | 'su';
+  becomeFlags?: string;
   /** Environment for every task of the play (roles included). */
   environment?: unknown;
   gatherFacts: boolean;

@@ -5,10 +5,11 @@
  */
 import { TaskError } from '../errors.js';
 import type { ExecOptions, ExecResult, Facts, FileStat, Host, Vars, WriteOptions } from '../modules/types.js';
-import { shJoin, shQuote, toShell, type Command } from '../util/quote.js';
+import { shQuote, toShell, type Command } from '../util/quote.js';
 import type { RawExecResult } from './ssh.js';
 import type { Secret } from '../util/secret.js';
 import { VALIDATE_FAILED, writeScript } from './write-script.js';
+import { becomeCommand, becomeRefused, stripPrompt, type BecomeMethod } from './become.js';
 
 /** What a RemoteHost needs of its link: an SshConnection, or the bastion's LocalConnection. */
 export interface Connection {
@@ -25,6 +26,9 @@ export interface BecomeSpec {
   /** Use sudo for every command unless a task says otherwise. */
   enabled: boolean;
   user: string;
+  /** sudo (default) or su; flags replace the method's default flags (become.ts). */
+  method?: BecomeMethod;
+  flags?: string;
 }
 
 export type FactsReader = (host: Host) => Promise<Facts>;
@@ -63,7 +67,7 @@ export class RemoteHost implements Host {
 
   /** A copy of this host whose commands run with (or without) become. */
   withBecome(become: BecomeSpec): RemoteHost {
-    return new RemoteHost(this.name, this.vars, this.#conn, { password: this.#become.password, ...become }, this.#readFacts, this.#session);
+    return new RemoteHost(this.name, this.vars, this.#conn, { ...this.#become, ...become }, this.#readFacts, this.#session);
   }
 
   get connection(): Connection {
@@ -75,25 +79,30 @@ export class RemoteHost implements Host {
     return want && !(this.#conn.spec.user === 'root' && this.#become.user === 'root');
   }
 
-  #wrap(script: string, become?: boolean): string {
-    if (!this.#needsSudo(become)) return script;
-    // With a password: -k makes sudo ask every time, so the first stdin line is always its password.
-    if (this.#become.password) return shJoin(['sudo', '-k', '-S', '-p', '', '-H', '-u', this.#become.user, '--', '/bin/sh', '-c', script]);
-    return shJoin(['sudo', '-n', '-H', '-u', this.#become.user, '--', '/bin/sh', '-c', script]);
+  /** The password goes on stdin only when the login user is asked for one (root is not). */
+  #password(become?: boolean): Secret | undefined {
+    return this.#needsSudo(become) && this.#conn.spec.user !== 'root' ? this.#become.password : undefined;
   }
 
-  /** One command line on the link, through sudo when become applies (its password first on stdin). */
+  #wrap(script: string, become?: boolean): string {
+    if (!this.#needsSudo(become)) return script;
+    const method = this.#become.method ?? 'sudo';
+    return becomeCommand({ method, user: this.#become.user, flags: this.#become.flags, withPassword: this.#password(become) !== undefined }, script);
+  }
+
+  /** One command line on the link, through sudo/su when become applies (its password first on stdin). */
   async #run(script: string, become?: boolean, stdin?: string | Buffer, timeoutMs?: number): Promise<RawExecResult> {
-    const pw = this.#needsSudo(become) ? this.#become.password : undefined;
+    const pw = this.#password(become);
     const input = pw === undefined ? stdin : Buffer.concat([Buffer.from(`${pw.reveal()}\n`), Buffer.from(stdin ?? '')]);
     const r = await this.#conn.exec(this.#wrap(script, become), input, timeoutMs);
-    if (r.code !== 0 && this.#needsSudo(become)) {
-      const err = r.stderr.toString('utf8');
-      if (/sudo: (\d+ )?incorrect password|Sorry, try again|sudo: a password is required|sudo: no password was provided/.test(err)) {
-        throw new TaskError(`${this.name}: sudo refused the become password for ${this.#become.user} (${this.#become.password ? 'ansible_become_password is wrong' : 'set ansible_become_password or use -K'})`);
-      }
+    if (!this.#needsSudo(become)) return r;
+    const method = this.#become.method ?? 'sudo';
+    const out = { ...r, stderr: stripPrompt(method, pw !== undefined, r.stderr) };
+    if (r.code !== 0 && becomeRefused(method, out.stderr.toString('utf8'))) {
+      const hint = this.#become.password ? 'ansible_become_password is wrong' : 'set ansible_become_password or use -K';
+      throw new TaskError(`${this.name}: ${method} refused the become password for ${this.#become.user} (${hint})`);
     }
-    return r;
+    return out;
   }
 
   async exec(cmd: Command, opts: ExecOptions = {}): Promise<ExecResult> {
