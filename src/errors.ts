@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'HOST_KEY'
   | 'PKI'
   | 'VAULT'
-  | 'LAB';
+  | 'LAB'
+  | 'LOCKED';
 
 export interface SourceLocation {
   file: string;

@@ -133,6 +133,7 @@ async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
     revealed,
     savedPlan,
     beforeTask,
+    lock: { waitSeconds: o.waitLock ?? 0, argv: process.argv.slice(2) },
   });
   process.exitCode = summary.exitCode;
 }
