@@ -12,6 +12,7 @@ import { registerInventoryCommand } from './inventory.js';
 import { registerLabCommands } from './lab.js';
 import { registerPkiCommands } from './pki.js';
 import { registerRecapCommands } from './recap.js';
+import { registerShowCommand } from './show.js';
 import { registerVaultCommands } from './vault.js';
 import { describeError, exitCodeForError } from './errors.js';
 import { redactOutput } from '../util/secret.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerLabCommands(program);
   registerPkiCommands(program);
   registerRecapCommands(program);
+  registerShowCommand(program);
   registerVaultCommands(program);
   return program;
 }
