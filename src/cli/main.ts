@@ -12,6 +12,7 @@ import { registerInventoryCommand } from './inventory.js';
 import { registerLabCommands } from './lab.js';
 import { registerPkiCommands } from './pki.js';
 import { registerRecapCommands } from './recap.js';
+import { registerSchemaCommand } from './schema.js';
 import { registerShowCommand } from './show.js';
 import { registerVaultCommands } from './vault.js';
 import { describeError, exitCodeForError } from './errors.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerPkiCommands(program);
   registerRecapCommands(program);
   registerShowCommand(program);
+  registerSchemaCommand(program);
   registerVaultCommands(program);
   return program;
 }
