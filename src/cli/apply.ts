@@ -25,6 +25,7 @@ interface ApplyOptions extends CommonRunOptions {
   shard?: string;
   startAtTask?: string;
   step?: boolean;
+  out?: string;
 }
 
 function splitTags(list: string[] | undefined): string[] {
@@ -38,11 +39,12 @@ function addRunOptions(cmd: Command): Command {
     .option('--accept-new-host-keys', 'record unknown host keys in known_hosts (a changed key is still refused)')
     .option('--pki-dir <dir>', 'certificate authority directory (default $HOSTFORGE_PKI_DIR or ./pki)')
     .option('--start-at-task <name>', 'start at the first task of this name (a glob; "role : name" or just "name")')
+    .option('-o, --out <file>', 'write the check run as a saved plan (JSON, 0600) for `apply FILE` and `show FILE`')
     .option('--step', 'ask before each task: (y)es, (n)o, (c)ontinue without asking; needs a terminal')
     .option('-v, --verbose', 'more output (repeat for more)', (_v: string, prev: number) => prev + 1, 0);
 }
 
-async function reporterFor(o: ApplyOptions, revealed: Set<string>): Promise<Reporter> {
+export async function reporterFor(o: ApplyOptions, revealed: Set<string>): Promise<Reporter> {
   if (o.json) return new (await import('../report/json.js')).JsonReporter(revealed);
   const opts = { diff: o.diff === true, verbose: o.verbose, revealed };
   if (process.stdout.isTTY && !process.env.CI && !o.step) {
@@ -94,7 +96,9 @@ function listing(o: CommonRunOptions): boolean {
   return o.syntaxCheck === true || o.listHosts === true || o.listTasks === true || o.listTags === true;
 }
 
-async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
+async function apply(arg: string, given: ApplyOptions): Promise<void> {
+  const saved = await (await import('./plan-file.js')).planArgument(arg, given);
+  const [playbookFile, o] = saved ? [saved.playbook, saved.options] : [arg, given];
   const { config, playbook: loaded } = await loadAll(playbookFile, o);
   if (o.syntaxCheck) {
     await listOnly(o, loaded, undefined);
@@ -111,13 +115,13 @@ async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
     playbook = started;
   }
   const beforeTask = o.step ? stepper() : undefined;
-  const extraVars = await parseExtraVars(o.extraVars);
+  const extraVars = saved ? (await import('./plan-file.js')).planExtraVars(saved.plan, await parseExtraVars(o.extraVars)) : await parseExtraVars(o.extraVars);
   const savedPlan = o.planFile ? await (await import('../engine/saved-plan.js')).loadSavedPlan(o.planFile) : undefined;
-  const [{ runPlaybook }, { parseShard }] = await Promise.all([import('../engine/run.js'), import('../engine/shard.js')]);
+  const [{ runWithPlan }, { parseShard }] = await Promise.all([import('./plan-file.js'), import('../engine/shard.js')]);
   const shard = o.shard === undefined ? undefined : parseShard(o.shard);
   const revealed = new Set<string>();
   let pki: Promise<PkiService> | undefined;
-  const summary = await runPlaybook({
+  const summary = await runWithPlan({
     playbook,
     inventory,
     limit: o.limit,
@@ -134,7 +138,7 @@ async function apply(playbookFile: string, o: ApplyOptions): Promise<void> {
     savedPlan,
     beforeTask,
     lock: { waitSeconds: o.waitLock ?? 0, argv: process.argv.slice(2) },
-  });
+  }, { out: o.out, plan: saved?.plan, options: o });
   process.exitCode = summary.exitCode;
 }
 
@@ -160,11 +164,11 @@ export function registerApplyCommands(program: Command): void {
   addRunOptions(
     program
       .command('apply')
-      .argument('<playbook>', 'playbook YAML file')
+      .argument('<playbook>', 'playbook YAML file, or a saved plan (plan.json) to apply exactly')
       .description('bring hosts to the state the playbook declares')
       .option('-C, --check', 'plan only: report what would change, change nothing')
       .option('-D, --diff', 'show unified diffs of file changes')
-      .option('--plan-file <file>', 'apply only what a saved `apply --check --json` output planned; a task whose plan changed since fails untouched'),
+      .option('--plan-file <file>', 'apply only what a saved plan (`plan -o FILE`, or `apply --check --json` output) planned; a host or task whose plan changed since fails untouched'),
   ).action((f: string, o: ApplyOptions) => apply(f, o));
 
   addRunOptions(

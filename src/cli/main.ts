@@ -12,6 +12,8 @@ import { registerInventoryCommand } from './inventory.js';
 import { registerLabCommands } from './lab.js';
 import { registerPkiCommands } from './pki.js';
 import { registerRecapCommands } from './recap.js';
+import { registerSchemaCommand } from './schema.js';
+import { registerShowCommand } from './show.js';
 import { registerVaultCommands } from './vault.js';
 import { describeError, exitCodeForError } from './errors.js';
 import { redactOutput } from '../util/secret.js';
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerLabCommands(program);
   registerPkiCommands(program);
   registerRecapCommands(program);
+  registerShowCommand(program);
+  registerSchemaCommand(program);
   registerVaultCommands(program);
   return program;
 }

@@ -9,7 +9,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { InputError } from '../errors.js';
 import type { YamlDoc } from '../util/yaml.js';
 
-const schema = {
+export const inventorySchema = {
   $id: 'hostforge:inventory',
   type: 'object',
   additionalProperties: { $ref: '#/definitions/group' },
@@ -33,7 +33,7 @@ const schema = {
 } as const;
 
 const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-const validate = ajv.compile(schema);
+const validate = ajv.compile(inventorySchema);
 
 function describeType(v: unknown): string {
   if (v === null) return 'nothing';
