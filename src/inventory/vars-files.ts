@@ -8,6 +8,7 @@
  * Files are YAML or JSON mappings; an empty file adds nothing.
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { kindOf } from '../util/path-kind.js';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { parseYaml } from '../util/yaml.js';
@@ -15,15 +16,6 @@ import { parseYaml } from '../util/yaml.js';
 const EXTENSIONS = ['.yml', '.yaml', '.json'];
 
 export type VarsKind = 'group_vars' | 'host_vars';
-
-async function kindOf(p: string): Promise<'file' | 'dir' | undefined> {
-  try {
-    const s = await stat(p);
-    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 async function dirFiles(dir: string): Promise<string[]> {
   const out: string[] = [];

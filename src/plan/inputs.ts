@@ -5,6 +5,7 @@
  * digest. Comparing two fingerprints names what drifted between a plan and its apply.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { kindOf } from '../util/path-kind.js';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Inventory } from '../inventory/index.js';
 import type { Vars } from '../modules/types.js';
@@ -18,15 +19,6 @@ const SKIP_DIRS = new Set(['node_modules', '.git']);
 
 /** name → digest; names are `file:ABSOLUTE_PATH` and `-e:NAME`. */
 export type Fingerprint = Record<string, string>;
-
-async function kindOf(p: string): Promise<'file' | 'dir' | undefined> {
-  try {
-    const s = await stat(p);
-    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 async function walk(dir: string, out: Set<string>): Promise<void> {
   let entries;
