@@ -67,7 +67,8 @@ function regexProblem(v: unknown): string | undefined {
     pyRegex(v);
     return undefined;
   } catch (err) {
-    return `regular expression ${JSON.stringify(v)}: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`;
+    const why = (err as Error).message.split(': ').pop() ?? 'invalid';
+    return `regular expression ${JSON.stringify(v)}: ${why}`;
   }
 }
 

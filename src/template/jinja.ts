@@ -66,15 +66,16 @@ function filterHint(expr: string): string {
   const [head, ...filters] = splitTop(expr, '|');
   let out = operand(head ?? '');
   for (const f of filters) {
-    const m = /^\s*([A-Za-z_][\w.]*)\s*(?:\(([\s\S]*)\))?\s*$/.exec(f);
+    const m = /^\s*([A-Za-z_][\w.]*)\s*(?:\(([\s\S]*)\)|\s([\s\S]+))?\s*$/.exec(f);
     if (!m) return '';
+    if (m[3] !== undefined) m[2] = m[3].trim().split(/\s+/).join(',');
     const name = m[1]!.replace(/^ansible\.builtin\./, '');
     const helper = FILTERS[name];
-    if (!helper) return `(the filter "${name}" has no Handlebars helper; see the template helpers in the README)`;
+    if (!helper) return `the filter "${name}" has no Handlebars helper (see the template helpers in the README)`;
     const args = m[2] === undefined || m[2].trim() === '' ? [] : splitTop(m[2], ',').map((a) => a.replace(/^\s*(\w+)\s*=\s*/, '$1=')).map((a) => (/^\w+=/.test(a) ? a.replace(/=(.*)$/, (_x, v: string) => `=${operand(v)}`) : operand(a)));
     out = `(${[helper, out, ...args].join(' ')})`;
   }
-  return `{{${out.replace(/^\((.*)\)$/, '$1')}}}`;
+  return `write {{${out.replace(/^\((.*)\)$/, '$1')}}}`;
 }
 
 const INFIX: [RegExp, string, string][] = [
@@ -101,21 +102,27 @@ export function jinjaInExpression(expr: string): { found: string; hint: string }
     const negate = (test[2] !== undefined) !== (test[3] === 'undefined');
     if (test[3] === 'defined' || test[3] === 'undefined') {
       const cond = `defined "${subject}"`;
-      return { found: e, hint: negate ? `{{#unless (${cond})}}...{{/unless}}, or in when: not (${cond})` : `{{#if (${cond})}}...{{/if}}, or in when: ${cond}` };
+      return { found: e, hint: negate ? `write {{#unless (${cond})}}...{{/unless}}, or in when: not (${cond})` : `write {{#if (${cond})}}...{{/if}}, or in when: ${cond}` };
     }
     return { found: e, hint: `Jinja tests ("is ${test[3]}") have no Handlebars form; compare with eq/ne or use a registered result's fields` };
   }
-  if (blank.includes('|')) return { found: e, hint: filterHint(body) || 'Handlebars helpers come first: {{helper value args}}' };
+  if (blank.includes('|')) return { found: e, hint: filterHint(body) || 'Handlebars has no filters: write the helper first, {{helper value args}}' };
   for (const [re, helper, what] of INFIX) {
-    if (re.test(blank)) return { found: e, hint: `Handlebars has no infix ${what}: write the helper first, e.g. {{${helper === 'gt / lt' ? 'gt a b' : `${helper} a b`}}} (in when: ${helper === 'gt / lt' ? 'gt a b' : `${helper} a b`})` };
+    const form = helper === 'gt / lt' ? 'gt a b' : `${helper} a b`;
+    if (re.test(blank)) return { found: e, hint: `Handlebars has no infix ${what}: write the helper first, {{${form}}} (in when: ${form})` };
   }
-  if (/\w\[/.test(blank)) return { found: e, hint: `subscripts are paths in Handlebars: ${operand(body)} (or {{lookup x "key"}})` };
+  if (/\w\[/.test(blank)) return { found: e, hint: `subscripts are paths in Handlebars: write {{${operand(body)}}} (or {{lookup x "key"}})` };
   const call = /(?:^|[\s(])([A-Za-z_][\w.]*)\(/.exec(blank);
-  if (call) return { found: e, hint: `Handlebars calls helpers without parentheses around arguments: {{helper arg1 arg2}} (here "${call[1]}(...)")` };
+  if (call) return { found: e, hint: `Handlebars calls helpers without parentheses around the arguments: write {{helper arg1 arg2}} (here "${call[1]}(...)")` };
   return undefined;
 }
 
 function statementHint(stmt: string): string {
+  const h = statementForm(stmt);
+  return h.startsWith('{{') ? `write ${h}` : h;
+}
+
+function statementForm(stmt: string): string {
   const m = /^\s*(\w+)\s*([\s\S]*?)\s*$/.exec(stmt);
   const kw = m?.[1] ?? '';
   const rest = m?.[2] ?? '';
@@ -169,7 +176,7 @@ export function findJinja(text: string): JinjaFinding | undefined {
     if (next === '#' && text[i - 1] !== '$') {
       const end = text.indexOf('#}', i + 2);
       if (end < 0 || text.slice(i + 2, end).includes('\n\n')) continue;
-      return { index: i, found: short(text.slice(i, end + 2)), hint: `{{!-- comment --}}; ${ESCAPE}` };
+      return { index: i, found: short(text.slice(i, end + 2)), hint: `write {{!-- comment --}}; ${ESCAPE}` };
     }
     if (next === '{' && text[i - 1] !== '\\') {
       let open = i + 2;

@@ -57,7 +57,7 @@ export function checkJinja(text: string, opts: RenderOptions = {}): void {
   if (!j) return;
   const base = where(opts.origin);
   const location = base && base.line === undefined ? { file: base.file, ...lineColAt(text, j.index) } : base;
-  throw new InputError(`Jinja2 syntax ${JSON.stringify(j.found)} is not Handlebars: write ${j.hint}`, { code: 'TEMPLATE', location });
+  throw new InputError(`Jinja2 syntax ${JSON.stringify(j.found)} is not Handlebars: ${j.hint}`, { code: 'TEMPLATE', location });
 }
 
 function compile(text: string, opts: RenderOptions): Handlebars.TemplateDelegate {
@@ -89,8 +89,11 @@ function translate(err: unknown, text: string, opts: RenderOptions): InputError 
   const undef = /^"([^"]+)" not defined in/.exec(msg);
   const base = where(opts.origin);
   let location = base;
+  const parseLine = /^Parse error on line (\d+)/.exec(e.message);
   if (base && base.line === undefined && e.lineNumber !== undefined) {
     location = { file: base.file, line: e.lineNumber, column: (e.column ?? 0) + 1 };
+  } else if (base && base.line === undefined && parseLine) {
+    location = { file: base.file, line: Number(parseLine[1]) };
   }
   const snippet = text.length > 120 ? `${text.slice(0, 117)}...` : text;
   if (undef) {
@@ -100,7 +103,9 @@ function translate(err: unknown, text: string, opts: RenderOptions): InputError 
       cause: err,
     });
   }
-  return new InputError(`template error: ${msg.replace(/ - \d+:\d+$/, '')} in ${JSON.stringify(snippet)}`, {
+  const lines = e.message.split('\n');
+  const detail = parseLine && lines.length > 1 ? ` (${lines[lines.length - 1]!.replace(/^Expecting /, 'expecting ')})` : '';
+  return new InputError(`template error: ${msg.replace(/ - \d+:\d+$/, '').replace(/:$/, '')}${detail} in ${JSON.stringify(snippet)}`, {
     code: 'TEMPLATE',
     location,
     cause: err,
@@ -141,7 +146,7 @@ export function evaluateExpression(expr: string, context: object, opts: RenderOp
   const inner = /\s/.test(e) && !/^\(.*\)$/.test(e) ? `(${e})` : e;
   const data: CaptureData = { revealed: opts.revealed, captured: {} };
   const jinja = jinjaInExpression(e);
-  if (jinja) throw new InputError(`Jinja2 expression ${JSON.stringify(shown)} is not Handlebars: write ${jinja.hint}`, { code: 'TEMPLATE', location: where(opts.origin) });
+  if (jinja) throw new InputError(`Jinja2 expression ${JSON.stringify(shown)} is not Handlebars: ${jinja.hint}`, { code: 'TEMPLATE', location: where(opts.origin) });
   try {
     compile(`{{__capture ${inner}}}`, opts)(context, { data, allowProtoPropertiesByDefault: true });
   } catch (err) {
