@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'SCHEMA'
   | 'TEMPLATE'
   | 'UNDEFINED_VAR'
+  | 'VAR_CYCLE'
   | 'INVENTORY'
   | 'MODULE'
   | 'TASK_FAILED'
@@ -49,6 +50,26 @@ export class InputError extends HostforgeError {
   constructor(message: string, options?: { cause?: unknown; location?: SourceLocation; code?: ErrorCode }) {
     super(options?.code ?? 'INPUT', message, options);
     this.name = 'InputError';
+  }
+}
+
+/** Several input problems found at once (validate reports them all). Exit 1. */
+export class InputErrors extends InputError {
+  readonly problems: readonly InputError[];
+  /** Problems found beyond those listed. */
+  readonly more: number;
+  constructor(problems: InputError[], more = 0) {
+    const n = problems.length + more;
+    super(`${n} problem${n === 1 ? '' : 's'} found`, { code: problems[0]?.code, location: problems[0]?.location, cause: problems[0] });
+    this.name = 'InputErrors';
+    this.problems = problems;
+    this.more = more;
+  }
+
+  override describe(): string {
+    const lines = this.problems.map((p) => p.describe());
+    if (this.more > 0) lines.push(`... and ${this.more} more`);
+    return lines.join('\n');
   }
 }
 

@@ -12,6 +12,7 @@ import { openInventory, parseExtraVars } from './options.js';
 import { addConnectionOptions, addPlaybookOptions, connectionDefaults, loadRunConfig, rolesPathOf, type CommonRunOptions } from './run-options.js';
 import { stepper } from './step.js';
 import { installVault } from './vault-options.js';
+import { activeProblems, collecting, gather, type Problems } from '../util/problems.js';
 
 interface ApplyOptions extends CommonRunOptions {
   check?: boolean;
@@ -99,7 +100,15 @@ function listing(o: CommonRunOptions): boolean {
 async function apply(arg: string, given: ApplyOptions): Promise<void> {
   const saved = await (await import('./plan-file.js')).planArgument(arg, given);
   const [playbookFile, o] = saved ? [saved.playbook, saved.options] : [arg, given];
-  const { config, playbook: loaded } = await loadAll(playbookFile, o);
+  const first = await gather(() => loadAll(playbookFile, o));
+  if (first.problems.size > 0 || !first.value) {
+    // Bad input: report it all (the preflight of what did load too), contact nothing.
+    await collecting(async () => {
+      if (first.value) await checkLoaded(first.value, o, true);
+    }, first.problems);
+    return;
+  }
+  const { config, playbook: loaded } = first.value;
   if (o.syntaxCheck) {
     await listOnly(o, loaded, undefined);
     return;
@@ -142,22 +151,38 @@ async function apply(arg: string, given: ApplyOptions): Promise<void> {
   process.exitCode = summary.exitCode;
 }
 
-async function validate(playbookFile: string, o: CommonRunOptions): Promise<void> {
-  const { config, playbook } = await loadAll(playbookFile, o);
-  if (o.syntaxCheck) {
-    await listOnly(o, playbook, undefined);
-    return;
-  }
+/** The preflight of a loaded playbook against the inventory, problems collected (no host contacted). */
+async function checkLoaded({ config, playbook }: Loaded, o: CommonRunOptions, partial: boolean): Promise<{ hosts: number } | undefined> {
   const inv = await openInventory(o.inventory, [playbook.dir], { configured: config.settings.inventory });
-  if (await listOnly(o, playbook, inv)) return;
   const extraVars = await parseExtraVars(o.extraVars);
   const limit = o.limit ? new Set(inv.resolvePattern(o.limit)) : undefined;
   const plays = playbook.plays.map((play) => ({ play, hosts: inv.resolvePattern(play.hosts).filter((h) => !limit || limit.has(h)) }));
   const tagFilter = { tags: splitTags(o.tags), skipTags: splitTags(o.skipTags) };
   const { preflight } = await import('../engine/preflight.js');
-  await preflight({ plays, inv, run: { extraVars, playbookDir: playbook.dir, check: true, revealed: new Set() }, tagFilter });
+  await preflight({ plays, inv, run: { extraVars, playbookDir: playbook.dir, check: true, revealed: new Set() }, tagFilter, partial });
+  return { hosts: new Set(plays.flatMap((p) => p.hosts)).size };
+}
+
+async function validate(playbookFile: string, o: CommonRunOptions): Promise<void> {
+  const problems: { set?: Problems } = {};
+  const result = await collecting(async () => {
+    problems.set = activeProblems();
+    const loaded = await loadAll(playbookFile, o);
+    if (o.syntaxCheck) {
+      if (problems.set?.size === 0) await listOnly(o, loaded.playbook, undefined);
+      return undefined;
+    }
+    if (o.listHosts || o.listTasks || o.listTags) {
+      const inv = await openInventory(o.inventory, [loaded.playbook.dir], { configured: loaded.config.settings.inventory });
+      if (problems.set?.size === 0 && (await listOnly(o, loaded.playbook, inv))) return undefined;
+    }
+    const checked = await checkLoaded(loaded, o, (problems.set?.size ?? 0) > 0);
+    return checked && { playbook: loaded.playbook, hosts: checked.hosts };
+  });
+  if (!result) return;
+  const { playbook } = result;
   const tasks = playbook.plays.reduce((n, p) => n + p.tasks.length, 0);
-  process.stdout.write(`${playbook.file}: OK (${playbook.plays.length} plays, ${tasks} tasks, ${new Set(plays.flatMap((p) => p.hosts)).size} hosts)\n`);
+  process.stdout.write(`${playbook.file}: OK (${playbook.plays.length} plays, ${tasks} tasks, ${result.hosts} hosts)\n`);
 }
 
 export function registerApplyCommands(program: Command): void {

@@ -1,7 +1,12 @@
 /** Errors → one readable screen and an exit code. */
-import { HostforgeError } from '../errors.js';
+import { HostforgeError, InputErrors } from '../errors.js';
 
 export function describeError(err: unknown): string {
+  if (err instanceof InputErrors) {
+    const lines = err.problems.map((p) => `error: ${p.describe()}`);
+    if (err.more > 0) lines.push(`error: ... and ${err.more} more`);
+    return `${lines.join('\n')}\n${err.message}; no host was contacted`;
+  }
   if (err instanceof HostforgeError) return `error: ${err.describe()}`;
   if (err instanceof Error) return `error: ${err.message}`;
   return `error: ${String(err)}`;

@@ -1,39 +1,37 @@
 /**
- * Before any connection: every task's arguments, `when:` and template files are
- * rendered for every host with the variables known up front, so an undefined
- * variable is reported with its file, line and name before a host is touched.
- * Values that only exist at run time (facts, registered results, loop items) stand
- * in as "unknown" placeholders. Role argument specs are checked here too.
+ * Before any connection: everything that can fail without a host is checked, for every
+ * host, and every problem is reported at once with its file:line:column. For each task:
+ * `when:`, the name, the loop (a list?), the arguments (rendered, then the module's schema,
+ * modes, ports, regular expressions), the bastion files and templates it reads, the
+ * conditions judged after it runs, and its notify (a handler of that name?). For each
+ * play: role argument specs and parameters, connection variables, variable cycles.
+ * Values that only exist at run time (facts, registered results, loop items) stand in as
+ * unknown placeholders and are never judged.
  */
+import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
+import { connectionFor } from '../inventory/connection.js';
 import type { Vars } from '../modules/types.js';
 import type { LoadedPlay } from '../playbook/load.js';
-import { argumentSpecSchema } from '../playbook/roles.js';
-import { ajvToInputError, realErrors, validator } from '../playbook/schema.js';
 import { flattenTasks, type Task } from '../playbook/types.js';
-import { evaluateCondition, render } from '../template/render.js';
-import { renderDeep, toPlain } from '../vars/scope.js';
+import { evaluate, evaluateCondition, render } from '../template/render.js';
+import { activeProblems, collecting, report } from '../util/problems.js';
+import { printable } from '../util/printable.js';
+import { renderDeep, toPlain, type Scope } from '../vars/scope.js';
 import { buildScope, type HostRunState, type InventoryView, type RunVars } from './context.js';
+import { argumentProblems, findLocal, localSource } from './preflight-args.js';
+import { checkRoles } from './preflight-roles.js';
+import { PerHost } from './preflight-report.js';
+import { hasUnknown, unknownTouches, unknownValue } from './preflight-unknown.js';
 import { PredictedState } from './predicted-host.js';
 import { taskSelected, type TagFilter } from './play-runner.js';
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { isWithLookup, withItems } from './loop-lookups.js';
 
-/** Stands for any value not known before the run: every property exists and is unknown too. */
-function unknownValue(): unknown {
-  const target = function unknown() {} as unknown as object;
-  const p: object = new Proxy(target, {
-    get: (_t, k) => (k === Symbol.toPrimitive || k === 'toString' ? () => '' : k === Symbol.iterator ? [][Symbol.iterator] : typeof k === 'symbol' ? undefined : p),
-    has: () => true,
-    ownKeys: () => ['prototype'],
-    getOwnPropertyDescriptor: (t, k) => Reflect.getOwnPropertyDescriptor(t, k) ?? { value: p, configurable: true, enumerable: false, writable: true },
-  });
-  return p;
-}
+const FACT_NAMES = ['ansible_hostname', 'ansible_fqdn', 'ansible_default_ipv4', 'ansible_distribution', 'ansible_distribution_version', 'ansible_os_family', 'ansible_service_mgr'];
 
 function runtimeNames(play: LoadedPlay): Vars {
   const names: Vars = { facts: unknownValue(), ansible_facts: unknownValue() };
-  for (const k of ['ansible_hostname', 'ansible_fqdn', 'ansible_default_ipv4', 'ansible_distribution', 'ansible_distribution_version', 'ansible_os_family', 'ansible_service_mgr']) names[k] = unknownValue();
+  for (const k of FACT_NAMES) names[k] = unknownValue();
   for (const t of flattenTasks([...play.tasks, ...play.handlers])) {
     if (t.register) names[t.register] = unknownValue();
     if (t.module === 'set_fact') for (const k of Object.keys(t.args)) names[k] = unknownValue();
@@ -41,94 +39,174 @@ function runtimeNames(play: LoadedPlay): Vars {
   return names;
 }
 
-const isUndefinedVar = (e: unknown): e is InputError => e instanceof InputError && e.code === 'UNDEFINED_VAR';
-
-function withLocation(err: InputError, task: Task, host: string): InputError {
-  const loc = task.location;
-  return new InputError(`task "${task.name}" on host ${host}: ${err.message}`, { code: 'UNDEFINED_VAR', location: err.location?.line ? err.location : loc, cause: err });
-}
-
-async function readTemplate(task: Task, src: string): Promise<{ path: string; text: string } | undefined> {
-  const candidates = isAbsolute(src) ? [src] : task.searchPaths.map((d) => join(d, src));
-  for (const p of candidates) {
-    try {
-      return { path: p, text: await readFile(p, 'utf8') };
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
-}
-
 export interface PreflightInput {
   plays: { play: LoadedPlay; hosts: string[] }[];
   inv: InventoryView;
   run: RunVars;
   tagFilter: TagFilter;
+  /** Some input failed to load: checks that need the whole playbook (notify) are left out. */
+  partial?: boolean;
 }
 
-export async function preflight({ plays, inv, run, tagFilter }: PreflightInput): Promise<void> {
-  const placeholderStates = new Map<string, HostRunState>();
-  for (const { play, hosts } of plays) {
-    const runtime = runtimeNames(play);
-    for (const h of hosts) {
-      placeholderStates.set(h, { name: h, registered: { ...runtime }, predicted: new PredictedState(), failed: false, unreachable: false, notified: new Set() });
-    }
-    const scopeFor = (host: string, task?: Task, role = task?.role, extra?: Vars) =>
-      buildScope({ inv, run: { ...run, revealed: new Set() }, host, states: placeholderStates, playVars: play.vars, playHosts: hosts, role, task, extra });
+type ScopeFor = (host: string, task?: Task, extra?: Vars) => Scope;
 
-    // Role argument specs, per host.
-    for (const role of play.loadedRoles) {
-      if (!role.argumentSpec) continue;
-      const schema = argumentSpecSchema(role.argumentSpec);
-      for (const h of hosts) {
-        const scope = scopeFor(h, undefined, role.ref);
-        const values: Record<string, unknown> = {};
-        for (const k of Object.keys(role.argumentSpec)) {
-          try {
-            const v = (scope.context as Record<string, unknown>)[k];
-            if (v !== undefined) values[k] = toPlain(v);
-          } catch (err) {
-            if (isUndefinedVar(err)) throw new InputError(`role "${role.ref.name}" option "${k}" on host ${h}: ${err.message}`, { code: 'UNDEFINED_VAR', location: role.usedAt });
-            throw err;
-          }
-        }
-        const v = validator(schema, false);
-        if (!v(values)) {
-          const errs = realErrors(v.errors ?? [], values);
-          if (errs.length > 0) throw ajvToInputError(errs, undefined, [], `role "${role.ref.name}" argument spec (host ${h})`, role.usedAt.file);
-        }
-      }
-    }
+/** Does `when:` hold (or can it not be known yet)? Errors are problems. */
+function mayRun(task: Task, scope: Scope): boolean {
+  if (task.when === undefined) return true;
+  const before = unknownTouches();
+  const holds = evaluateCondition(task.when, scope.context, { origin: task.location });
+  return holds || unknownTouches() !== before;
+}
 
-    for (const [task, outer] of withIncludeLoops([...play.tasks, ...play.handlers], [])) {
-      if (task.meta || !taskSelected(task, tagFilter)) continue;
-      for (const h of hosts) {
-        const extra: Vars = { ansible_loop: unknownValue(), ansible_loop_var: task.loopVar };
-        for (const name of [...outer, task.loopVar]) extra[name] = unknownValue();
-        if (task.loopControl?.indexVar !== undefined) extra[task.loopControl.indexVar] = unknownValue();
-        const scope = scopeFor(h, task, task.role, extra);
-        try {
-          if (task.when !== undefined && !evaluateCondition(task.when, scope.context, { origin: task.location })) continue;
-        } catch (err) {
-          if (isUndefinedVar(err)) throw withLocation(err, task, h);
-          continue;
-        }
-        try {
-          const args = renderDeep(task.args, scope, task.location, task.locateArg) as Record<string, unknown>;
-          if (task.module === 'template' && typeof args.src === 'string' && !args.src.includes('[object')) {
-            const tpl = await readTemplate(task, args.src);
-            if (tpl) render(tpl.text, scope.context, { origin: tpl.path });
-          }
-        } catch (err) {
-          if (isUndefinedVar(err)) throw withLocation(err, task, h);
-        }
+function checkLoop(task: Task, scope: Scope): void {
+  if (task.loop === undefined) return;
+  const opts = { origin: task.location, revealed: scope.revealed };
+  const terms = typeof task.loop === 'string' ? toPlain(evaluate(task.loop.trim(), scope.context, opts)) : renderDeep(task.loop, scope, task.location);
+  if (hasUnknown(terms)) return;
+  const keyword = task.loopWith === undefined ? 'loop' : `with_${task.loopWith}`;
+  if (task.loopWith !== undefined && isWithLookup(task.loopWith)) {
+    try {
+      withItems(task.loopWith, terms);
+    } catch (err) {
+      throw new InputError(`${keyword}: ${(err as Error).message}`, { code: 'SCHEMA', location: task.location });
+    }
+    return;
+  }
+  if (!Array.isArray(terms)) {
+    const shown = JSON.stringify(terms) ?? String(terms);
+    const hint = typeof terms === 'string' ? ' (write a YAML list, or {{split x ","}} for a comma-separated string)' : '';
+    throw new InputError(`${keyword}: expected a list, got ${typeof terms === 'object' && terms !== null ? 'a mapping' : typeof terms} ${shown.slice(0, 80)}${hint}`, { code: 'SCHEMA', location: task.location });
+  }
+}
+
+const templates = new Map<string, Promise<string | undefined>>();
+function readTemplate(path: string): Promise<string | undefined> {
+  let p = templates.get(path);
+  if (!p) templates.set(path, (p = readFile(path, 'utf8').catch(() => undefined)));
+  return p;
+}
+
+/** One task on one host: every problem found goes to `found`. */
+async function checkTask(task: Task, h: string, scopeFor: ScopeFor, found: PerHost): Promise<void> {
+  const what = `task "${task.name}"`;
+  const extra: Vars = { [task.loopVar]: unknownValue(), ansible_loop: unknownValue(), ansible_loop_var: task.loopVar };
+  if (task.loopControl?.indexVar !== undefined) extra[task.loopControl.indexVar] = unknownValue();
+  const scope = scopeFor(h, task, extra);
+  const attempt = (fn: () => void): boolean => {
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      found.add(what, h, err, task.location);
+      return false;
+    }
+  };
+  let runs = true;
+  if (!attempt(() => (runs = mayRun(task, scope))) || !runs) return;
+  if (task.name.includes('{{')) attempt(() => render(task.name, scope.context, { origin: task.location }));
+  if (task.loopLabel?.includes('{{')) attempt(() => render(task.loopLabel!, scope.context, { origin: task.location }));
+  attempt(() => checkLoop(task, scope));
+  if (task.include?.file.includes('{{')) attempt(() => render(task.include!.file, scope.context, { origin: task.location }));
+  for (const cond of [task.changedWhen, task.failedWhen, task.until]) {
+    if (cond !== undefined) attempt(() => evaluateCondition(cond, scope.context, { origin: task.location }));
+  }
+  let args: Record<string, unknown> | undefined;
+  if (!attempt(() => (args = renderDeep(task.args, scope, task.location, task.locateArg) as Record<string, unknown>)) || !args) return;
+  for (const e of await argumentProblems(task, args)) found.add(what, h, e, task.location);
+  if (task.module === 'assert') {
+    const that = args.that;
+    for (const c of Array.isArray(that) ? that : [that]) if (typeof c === 'string' && !hasUnknown(c)) attempt(() => evaluateCondition(c, scope.context, { origin: task.locateArg?.(['that']) ?? task.location }));
+  }
+  const src = localSource(task, args);
+  if (task.module === 'template' && src !== undefined) {
+    const path = await findLocal(task, src);
+    const text = path === undefined ? undefined : await readTemplate(path);
+    if (path !== undefined && text !== undefined) attempt(() => render(text, scope.context, { origin: path }));
+  }
+}
+
+/** Handler names and listen topics a notify may name. */
+function handlerNames(play: LoadedPlay): Set<string> {
+  const names = new Set<string>();
+  for (const h of play.handlers) {
+    names.add(h.name);
+    names.add(h.name.replace(/^[^:]+ : /, ''));
+    for (const l of h.listen) names.add(l);
+  }
+  return names;
+}
+
+function checkNotify(play: LoadedPlay, tasks: Task[]): void {
+  const names = handlerNames(play);
+  for (const t of tasks) {
+    for (const n of t.notify) {
+      if (n.includes('{{') || names.has(n)) continue;
+      const known = [...names].slice(0, 8).map((x) => JSON.stringify(x)).join(', ');
+      report(new InputError(`task "${printable(t.name)}": notify "${printable(n)}" names no handler of this play${known ? ` (handlers: ${known})` : ' (the play has no handlers)'}`, { code: 'SCHEMA', location: t.location }));
+    }
+  }
+}
+
+/** Connection variables of the wrong type (port "abc", become "maybe"), per host. */
+function checkConnections(hosts: string[], inv: InventoryView, found: PerHost): void {
+  const known = new Set(inv.hosts());
+  for (const h of hosts) {
+    if (!known.has(h)) continue;
+    try {
+      const vars = inv.hostVars(h);
+      if (vars.ansible_connection === 'local') continue;
+      connectionFor(h, vars);
+    } catch (err) {
+      found.add('inventory', undefined, err);
+    }
+  }
+}
+
+/** Variables that refer to each other in a cycle (a: "{{b}}", b: "{{a}}"), whether used or not. */
+function checkCycles(play: LoadedPlay, hosts: string[], scopeFor: ScopeFor, found: PerHost): void {
+  const skip = new Set(['hostvars', 'groups', 'facts', 'ansible_facts']);
+  for (const h of hosts) {
+    const ctx = scopeFor(h).context;
+    for (const k of Object.keys(ctx)) {
+      if (skip.has(k)) continue;
+      try {
+        toPlain(ctx[k]);
+      } catch (err) {
+        if (err instanceof InputError && err.code === 'VAR_CYCLE') found.add(`play "${play.name}"`, h, err, play.location);
       }
     }
   }
 }
 
-/** Each task with the loop variables of the include_tasks around it (known only per host). */
+async function checkPlays({ plays, inv, run, tagFilter, partial }: PreflightInput): Promise<void> {
+  const states = new Map<string, HostRunState>();
+  for (const { play, hosts } of plays) {
+    const runtime = runtimeNames(play);
+    for (const h of hosts) states.set(h, { name: h, registered: { ...runtime }, predicted: new PredictedState(), failed: false, unreachable: false, notified: new Set() });
+    const scopeFor: ScopeFor = (host, task, extra) =>
+      buildScope({ inv, run: { ...run, revealed: new Set() }, host, states, playVars: play.vars, playHosts: hosts, role: task?.role, task, extra });
+    const found = new PerHost();
+    checkConnections(hosts, inv, found);
+    checkCycles(play, hosts, scopeFor, found);
+    checkRoles(play, hosts, (h, role) => buildScope({ inv, run: { ...run, revealed: new Set() }, host: h, states, playVars: play.vars, playHosts: hosts, role }), found);
+    for (const [task, outer] of withIncludeLoops([...play.tasks, ...play.handlers], [])) {
+      if (task.meta || !taskSelected(task, tagFilter)) continue;
+      // The loop variables of the include_tasks around a task are known only per host.
+      const unknownOuter: Vars = Object.fromEntries(outer.map((n) => [n, unknownValue()]));
+      const sf: ScopeFor = outer.length === 0 ? scopeFor : (host, t, extra) => scopeFor(host, t, { ...unknownOuter, ...extra });
+      for (const h of hosts) await checkTask(task, h, sf, found);
+    }
+    found.flush();
+    if (!partial) checkNotify(play, flattenTasks(play.tasks).filter((t) => !t.meta).concat(play.handlers));
+  }
+}
+
+export async function preflight(input: PreflightInput): Promise<void> {
+  if (activeProblems()) await checkPlays(input);
+  else await collecting(() => checkPlays(input));
+}
+
+/** Each task with the loop variables of the include_tasks around it. */
 function* withIncludeLoops(tasks: Task[], outer: string[]): Generator<[Task, string[]]> {
   for (const t of tasks) {
     yield [t, outer];

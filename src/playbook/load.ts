@@ -7,10 +7,11 @@ import { InputError } from '../errors.js';
 import type { Vars } from '../modules/types.js';
 import { loadYamlFile, type YamlDoc } from '../util/yaml.js';
 import { BUNDLED_ROLES, loadRole, parseRoleEntry, type LoadedRole } from './roles.js';
-import { check, playSchema } from './schema.js';
+import { checkLenient, playSchema } from './schema.js';
 import { loadTaskList, type TaskContext } from './tasks.js';
 import { roleIncluder } from './include-role.js';
 import type { Play, Playbook, Task } from './types.js';
+import { tolerate } from '../util/problems.js';
 
 export interface LoadOptions {
   /** Extra role directories (roles_path). */
@@ -53,11 +54,12 @@ export async function loadPlaybook(file: string, opts: LoadOptions = {}, depth =
     const raw = doc.data[i] as Record<string, unknown> | null;
     if (raw && typeof raw === 'object' && 'import_playbook' in raw) {
       if (depth > 10) throw new InputError('import_playbook nested too deep', { location: doc.locate([i]) });
-      const sub = await loadPlaybook(resolve(dir, String(raw.import_playbook)), opts, depth + 1);
-      plays.push(...sub.plays);
+      const sub = await tolerate(() => loadPlaybook(resolve(dir, String(raw.import_playbook)), opts, depth + 1), undefined);
+      plays.push(...(sub?.plays ?? []));
       continue;
     }
-    plays.push(await loadPlay(raw, i, doc, path, opts));
+    const play = await tolerate(() => loadPlay(raw, i, doc, path, opts), undefined);
+    if (play) plays.push(play);
   }
   return { file: path, dir, plays };
 }
@@ -82,7 +84,7 @@ async function loadPlay(raw: unknown, index: number, doc: YamlDoc, file: string,
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InputError('a play must be a mapping with hosts:', { code: 'SCHEMA', location });
   }
-  check(playSchema, raw, doc, [index], 'play', file);
+  checkLenient(playSchema, raw, doc, [index], 'play', file);
   const p = raw as Record<string, unknown>;
   const dir = dirname(file);
   const base: Omit<TaskContext, 'handlers'> = {
@@ -101,7 +103,7 @@ async function loadPlay(raw: unknown, index: number, doc: YamlDoc, file: string,
   for (let r = 0; r < rolesRaw.length; r++) {
     const entry = parseRoleEntry(rolesRaw[r]);
     entry.tags = [...list(p.tags), ...entry.tags];
-    loadedRoles.push(...(await loadRole(entry, searchDirs, doc.locate([index, 'roles', r]), seen, [], base.loadRoleTasks)));
+    loadedRoles.push(...(await tolerate(() => loadRole(entry, searchDirs, doc.locate([index, 'roles', r]), seen, [], base.loadRoleTasks), [])));
   }
   const section = (key: string, handlers = false): Promise<Task[]> =>
     loadTaskList(p[key], [index, key], { ...base, handlers });

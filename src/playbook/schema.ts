@@ -3,7 +3,8 @@
  * them and every module's arguments. Errors are turned into file:line:column messages.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { InputError } from '../errors.js';
+import { InputError, InputErrors } from '../errors.js';
+import { report } from '../util/problems.js';
 import type { YamlDoc, YamlPath } from '../util/yaml.js';
 
 // No type coercion: with anyOf [string, integer] ajv would turn the YAML number 0644 (420) into "420".
@@ -259,16 +260,35 @@ export function check(
   throw ajvToInputError(errs, doc, base, what, file);
 }
 
-export function ajvToInputError(errs: ErrorObject[], doc: YamlDoc | undefined, base: YamlPath, what: string, file: string): InputError {
-  const e = errs[0]!;
+/**
+ * Like check, but unknown keys alone do not stop loading: under `validate` they are recorded
+ * and the rest of the document is still read (so its other problems are found too).
+ */
+export function checkLenient(schema: object, data: unknown, doc: YamlDoc | undefined, base: YamlPath, what: string, file: string): void {
+  const v = validator(schema, false);
+  if (v(data)) return;
+  const errs = realErrors(v.errors ?? [], data);
+  if (errs.length === 0) return;
+  const err = ajvToInputError(errs, doc, base, what, file);
+  if (errs.every((e) => e.keyword === 'additionalProperties')) report(err);
+  else throw err;
+}
+
+function locateError(e: ErrorObject, doc: YamlDoc | undefined, base: YamlPath, file: string): { file: string; line?: number; column?: number } {
   const segs = segments(e.instancePath);
   const path: (string | number)[] = [...base, ...segs.map((s) => (/^\d+$/.test(s) ? Number(s) : s))];
-  let location = { file };
-  if (doc) {
-    if (e.keyword === 'additionalProperties') {
-      location = doc.locateKey([...path, (e.params as { additionalProperty: string }).additionalProperty]);
-    } else location = doc.locate(path);
+  if (!doc) return { file };
+  if (e.keyword === 'additionalProperties') return doc.locateKey([...path, (e.params as { additionalProperty: string }).additionalProperty]);
+  return doc.locate(path);
+}
+
+/** One error per offending value (the most telling one), each at its own file:line:column. */
+export function ajvToInputError(errs: ErrorObject[], doc: YamlDoc | undefined, base: YamlPath, what: string, file: string): InputError {
+  const byPath = new Map<string, ErrorObject>();
+  for (const e of errs) {
+    const key = e.keyword === 'additionalProperties' ? `${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}` : e.instancePath;
+    if (!byPath.has(key)) byPath.set(key, e);
   }
-  const more = errs.length > 1 ? ` (and ${errs.length - 1} more problem${errs.length > 2 ? 's' : ''})` : '';
-  return new InputError(`${what}: ${describeAjvError(e)}${more}`, { code: 'SCHEMA', location });
+  const list = [...byPath.values()].map((e) => new InputError(`${what}: ${describeAjvError(e)}`, { code: 'SCHEMA', location: locateError(e, doc, base, file) }));
+  return list.length === 1 ? list[0]! : new InputErrors(list);
 }

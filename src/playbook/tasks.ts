@@ -12,6 +12,7 @@ import type { BlockFrame, LoopControl, RoleRef, Task } from './types.js';
 import { loopKeyword } from './loops.js';
 import { stringArgs } from './kv.js';
 import { dynamicInclude } from './include-tasks.js';
+import { tolerate } from '../util/problems.js';
 
 /** An include_role/import_role entry, loaded by the playbook loader (it knows the role path). */
 export interface RoleInclude {
@@ -118,7 +119,8 @@ export async function loadTaskList(raw: unknown, path: YamlPath, ctx: TaskContex
     throw new InputError('a task list must be a YAML list', { code: 'SCHEMA', location: ctx.doc.locate(path) });
   }
   const out: Task[] = [];
-  for (let i = 0; i < raw.length; i++) out.push(...(await loadTask(raw[i], [...path, i], ctx)));
+  // Each task on its own: under `validate` a broken one is recorded and the others still load.
+  for (let i = 0; i < raw.length; i++) out.push(...(await tolerate(() => loadTask(raw[i], [...path, i], ctx), [])));
   return out;
 }
 

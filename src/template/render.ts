@@ -7,6 +7,7 @@ import Handlebars from 'handlebars';
 import { InputError, type SourceLocation } from '../errors.js';
 import { isSecret } from '../util/secret.js';
 import { helpers, truthy } from './helpers.js';
+import { findJinja, jinjaInExpression } from './jinja.js';
 
 const hb = Handlebars.create();
 for (const [name, fn] of Object.entries(helpers)) hb.registerHelper(name, fn);
@@ -33,11 +34,36 @@ hb.registerHelper('reveal', function (this: unknown, ...args: unknown[]) {
   return v.reveal();
 });
 
+/** {{{{raw}}}}...{{{{/raw}}}}: the text inside is written as it stands (the escape for Jinja-looking text). */
+hb.registerHelper('raw', function (this: unknown, options: Handlebars.HelperOptions) {
+  return options.fn(this);
+});
+
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
-function compile(text: string): Handlebars.TemplateDelegate {
+function lineColAt(text: string, index: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) {
+    line++;
+    last = i;
+  }
+  return { line, column: index - last };
+}
+
+/** Jinja2 syntax is an error, never text written to a host as it stands. */
+export function checkJinja(text: string, opts: RenderOptions = {}): void {
+  const j = findJinja(text);
+  if (!j) return;
+  const base = where(opts.origin);
+  const location = base && base.line === undefined ? { file: base.file, ...lineColAt(text, j.index) } : base;
+  throw new InputError(`Jinja2 syntax ${JSON.stringify(j.found)} is not Handlebars: ${j.hint}`, { code: 'TEMPLATE', location });
+}
+
+function compile(text: string, opts: RenderOptions): Handlebars.TemplateDelegate {
   let t = cache.get(text);
   if (!t) {
+    checkJinja(text, opts);
     t = hb.compile(text, { strict: true, noEscape: true });
     cache.set(text, t);
     if (cache.size > 5000) cache.delete(cache.keys().next().value as string);
@@ -63,8 +89,11 @@ function translate(err: unknown, text: string, opts: RenderOptions): InputError 
   const undef = /^"([^"]+)" not defined in/.exec(msg);
   const base = where(opts.origin);
   let location = base;
+  const parseLine = /^Parse error on line (\d+)/.exec(e.message);
   if (base && base.line === undefined && e.lineNumber !== undefined) {
     location = { file: base.file, line: e.lineNumber, column: (e.column ?? 0) + 1 };
+  } else if (base && base.line === undefined && parseLine) {
+    location = { file: base.file, line: Number(parseLine[1]) };
   }
   const snippet = text.length > 120 ? `${text.slice(0, 117)}...` : text;
   if (undef) {
@@ -74,22 +103,25 @@ function translate(err: unknown, text: string, opts: RenderOptions): InputError 
       cause: err,
     });
   }
-  return new InputError(`template error: ${msg.replace(/ - \d+:\d+$/, '')} in ${JSON.stringify(snippet)}`, {
+  const lines = e.message.split('\n');
+  const detail = parseLine && lines.length > 1 ? ` (${lines[lines.length - 1]!.replace(/^Expecting /, 'expecting ')})` : '';
+  return new InputError(`template error: ${msg.replace(/ - \d+:\d+$/, '').replace(/:$/, '')}${detail} in ${JSON.stringify(snippet)}`, {
     code: 'TEMPLATE',
     location,
     cause: err,
   });
 }
 
+/** Text that goes through the template engine: mustaches, and Jinja's {% %} / {# #} (to be refused). */
 export function hasTemplate(text: string): boolean {
-  return text.includes('{{');
+  return text.includes('{{') || text.includes('{%') || text.includes('{#');
 }
 
 /** Render to a string. */
 export function render(text: string, context: object, opts: RenderOptions = {}): string {
   if (!hasTemplate(text)) return text;
   try {
-    return compile(text)(context, { data: { revealed: opts.revealed } satisfies CaptureData, allowProtoPropertiesByDefault: true });
+    return compile(text, opts)(context, { data: { revealed: opts.revealed } satisfies CaptureData, allowProtoPropertiesByDefault: true });
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw translate(err, text, opts);
@@ -113,8 +145,10 @@ export function evaluateExpression(expr: string, context: object, opts: RenderOp
   const e = expr.trim();
   const inner = /\s/.test(e) && !/^\(.*\)$/.test(e) ? `(${e})` : e;
   const data: CaptureData = { revealed: opts.revealed, captured: {} };
+  const jinja = jinjaInExpression(e);
+  if (jinja) throw new InputError(`Jinja2 expression ${JSON.stringify(shown)} is not Handlebars: ${jinja.hint}`, { code: 'TEMPLATE', location: where(opts.origin) });
   try {
-    compile(`{{__capture ${inner}}}`)(context, { data, allowProtoPropertiesByDefault: true });
+    compile(`{{__capture ${inner}}}`, opts)(context, { data, allowProtoPropertiesByDefault: true });
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw translate(err, shown, opts);

@@ -62,7 +62,11 @@ export function createScope(vars: Vars, revealed: Set<string> = new Set()): Scop
 
   function resolveString(text: string, path: string): unknown {
     if (!hasTemplate(text)) return text;
-    if (resolving.has(path)) throw new InputError(`variable "${path}" refers to itself: ${JSON.stringify(text)}`, { code: 'TEMPLATE' });
+    if (resolving.has(path)) {
+      const chain = [...resolving].slice([...resolving].indexOf(path));
+      const msg = chain.length === 1 ? `variable "${path}" refers to itself: ${JSON.stringify(text)}` : `variable "${path}" refers to itself in a cycle: ${[...chain, path].join(' -> ')}`;
+      throw new InputError(msg, { code: 'VAR_CYCLE' });
+    }
     resolving.add(path);
     try {
       return wrap(evaluate(text, root, { origin: `variable "${path}"`, revealed }), path);
