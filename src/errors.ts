@@ -17,8 +17,7 @@ export type ErrorCode =
   | 'HOST_KEY'
   | 'PKI'
   | 'VAULT'
-  | 'LAB'
-  | 'LOCKED';
+  | 'LAB';
 
 export interface SourceLocation {
   file: string;

@@ -58,4 +58,6 @@ async function main(): Promise<void> {
 }
 
 await main();
+// Exit only once stdout and stderr have taken everything written (a large --json run into a pipe).
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((r) => s.write('', () => r()))));
 process.exit(process.exitCode ?? 0);

@@ -313,7 +313,7 @@ async function applyGuarded(host: Host, ctx: ModuleContext, table: string, ops: 
     throw new TaskError(
       `lockout guard: a new SSH login failed after changing ${table}/${args.chain} (${errorMessage(err)}); ` +
         (back.code === 0 ? 'the previous rules were restored' : `restoring now failed (${back.stderr.trim()}); the host restores them within ${args.rollback_seconds ?? 30}s`),
-      { cause: err },
+      // Not `cause: err`: the probe's failed login is this task's failure, not an unreachable host.
     );
   }
   if (!(await cancel())) {

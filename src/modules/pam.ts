@@ -68,7 +68,7 @@ export const pamModule: Module<PamArgs> = {
       } catch (err) {
         await host.write(file.target, previous);
         host.invalidate(file.target);
-        throw new TaskError(`lockout guard: a new SSH login failed after editing ${file.target} (${errorMessage(err)}); the previous file was restored`, { cause: err });
+        throw new TaskError(`lockout guard: a new SSH login failed after editing ${file.target} (${errorMessage(err)}); the previous file was restored`);
       }
     }
     const note = changes.find((c) => c.kind === 'file')?.data?.note;

@@ -215,7 +215,8 @@ export const sshdConfigModule: Module<SshdConfigArgs> = {
       throw new TaskError(
         `lockout guard: ${errorMessage(failure)}; the previous sshd configuration was ${problems.length === 0 ? 'restored' : 'NOT fully restored'}` +
           `${restarted ? ` and ${service} restarted` : ''}${problems.length > 0 ? ` (${problems.join('; ')})` : ''}`,
-        { cause: failure },
+        // The probe's connection failure is this task's outcome, not the host being unreachable:
+        // the run's own connection still works (the error text carries it, not the cause chain).
       );
     }
 

@@ -235,12 +235,14 @@ if (skip !== undefined) {
     const entry = fileURLToPath(new URL('../../src/lab/index.js', import.meta.url));
     const script = `import(${JSON.stringify(entry)}).then((m) => m.labUp({ name: ${JSON.stringify(CRASH)}, count: 3 }))`;
     const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    // Listen at once: on a loaded machine the child may finish (or die) before the kill below.
+    const closed = new Promise((r) => child.once('close', r));
     const stateFile = join(DEFAULT_STATE_ROOT, CRASH, 'state.json');
     const deadline = Date.now() + 10_000;
     while (!existsSync(stateFile) && Date.now() < deadline) await sleep(5);
     await sleep(150); // hosts are starting
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('close', r));
+    await closed;
     const state = JSON.parse(await readFile(stateFile, 'utf8')) as { slot: number; stateDir: string };
     // --all also removes other labs: only use it when no other lab is running on this machine.
     const others = (await readdir('/sys/class/net')).filter((n) => /^hf(x|br)\d+$/.test(n) && n !== bridgeName(state.slot));

@@ -107,7 +107,15 @@ test.serial('link cuts and TCP resets at different moments of an upload: always 
     const fault = kind === 'cut'
       ? () => sh(['ip', 'link', 'set', 'dev', veth(n1), 'down'])
       : () => nsIptables(n1, ['-I', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
-    const r = await runWithFault(join(dir, 'upload.yaml'), [lab.inventoryPath], () => uploading(n1, at * 1024 * 1024), fault);
+    // An experiment whose fault did not land inside the upload (a loaded machine) is repeated, at most 3 times.
+    let r = await runWithFault(join(dir, 'upload.yaml'), [lab.inventoryPath], () => uploading(n1, at * 1024 * 1024), fault);
+    for (let attempt = 1; attempt < 3 && r.faultAt === 0; attempt++) {
+      restore(n1);
+      if (kind === 'reset') nsIptables(n1, ['-D', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+      for (const f of readdirSync(home(n1))) if (f.startsWith('.big.hostforge-') || f === 'big') rmSync(join(home(n1), f));
+      sh(['tc', 'qdisc', 'add', 'dev', veth(n1), 'root', 'tbf', 'rate', '32mbit', 'burst', '64kb', 'latency', '200ms']);
+      r = await runWithFault(join(dir, 'upload.yaml'), [lab.inventoryPath], () => uploading(n1, at * 1024 * 1024), fault);
+    }
     restore(n1);
     if (kind === 'reset') nsIptables(n1, ['-D', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
     const msg = events(r.stdout).find((e) => e.status === 'unreachable' || e.status === 'failed')?.msg ?? '';
