@@ -14,6 +14,7 @@ import type { Facts, Vars } from '../modules/types.js';
 import type { BlockFrame, RoleRef, Task } from '../playbook/types.js';
 import { createScope, mergeLayers, OMIT, type Scope } from '../vars/scope.js';
 import type { PredictedState } from './predicted-host.js';
+import { toAnsibleFacts } from '../facts/ansible.js';
 
 /** What the engine needs from an inventory. */
 export interface InventoryView {
@@ -57,19 +58,17 @@ export function groupsMap(inv: InventoryView): Record<string, string[]> {
   return out;
 }
 
+/**
+ * Gathered facts in scope: `facts` (hostforge's typed facts), `ansible_facts` with Ansible's
+ * names and values (`distribution: Debian`), and each of those as a top-level `ansible_NAME`
+ * variable, as Ansible injects them (INJECT_FACTS_AS_VARS).
+ */
 function factsVars(facts: Facts | undefined): Vars {
   if (!facts) return {};
-  return {
-    facts,
-    ansible_facts: facts,
-    ansible_hostname: facts.hostname,
-    ansible_fqdn: facts.fqdn,
-    ansible_default_ipv4: { address: facts.default_ipv4 ?? '' },
-    ansible_distribution: facts.os.id,
-    ansible_distribution_version: facts.os.version,
-    ansible_os_family: facts.os.family,
-    ansible_service_mgr: facts.init,
-  };
+  const named = toAnsibleFacts(facts);
+  const out: Vars = { facts, ansible_facts: named };
+  for (const [k, v] of Object.entries(named)) out[`ansible_${k}`] = v;
+  return out;
 }
 
 /** A host's vars as other hosts see them through hostvars (no play/task layers). */

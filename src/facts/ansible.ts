@@ -9,9 +9,33 @@ import { toJson } from '../modules/support/json.js';
 const FAMILY_NAMES: Record<string, string> = { debian: 'Debian', redhat: 'RedHat', suse: 'Suse', arch: 'Archlinux', alpine: 'Alpine' };
 const DISTRIBUTIONS: Record<string, string> = { debian: 'Debian', ubuntu: 'Ubuntu', centos: 'CentOS', fedora: 'Fedora', rhel: 'RedHat', rocky: 'Rocky', alpine: 'Alpine', arch: 'Archlinux' };
 
+/**
+ * Ansible's service_mgr: the name of PID 1 (`tini`, `systemd`, `runit`...), except an `init`
+ * or a shell there, which says nothing: then systemd when it runs, else sysvinit.
+ */
+function serviceMgr(f: Facts): string {
+  const pid1 = typeof f.pid1 === 'string' ? f.pid1 : '';
+  if (pid1 !== '' && pid1 !== 'init' && !pid1.endsWith('sh')) return pid1;
+  return f.init === 'systemd' ? 'systemd' : 'sysvinit';
+}
+
+/** Debian's full version is /etc/debian_version (`12.11`), as Ansible reads it; os-release has `12`. */
+function distributionVersion(f: Facts): string {
+  const dv = typeof f.debian_version === 'string' ? f.debian_version : '';
+  return f.os.id === 'debian' && /^\d+(\.\d+)*$/.test(dv) ? dv : f.os.version;
+}
+
 function cap(s: string): string {
   return s === '' ? s : s[0]!.toUpperCase() + s.slice(1);
 }
+
+/** The names toAnsibleFacts gives (preflight knows them before facts are gathered). */
+export const ANSIBLE_FACT_NAMES = [
+  'hostname', 'nodename', 'fqdn', 'domain', 'distribution', 'distribution_version', 'distribution_major_version', 'distribution_minor_version',
+  'distribution_release', 'os_family', 'system', 'kernel', 'kernel_version', 'architecture', 'machine', 'service_mgr',
+  'all_ipv4_addresses', 'all_ipv6_addresses', 'default_ipv4', 'interfaces', 'user_id', 'user_uid', 'processor_nproc',
+  'memtotal_mb',
+] as const;
 
 export function toAnsibleFacts(f: Facts): { [k: string]: Json } {
   const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -25,8 +49,9 @@ export function toAnsibleFacts(f: Facts): { [k: string]: Json } {
     fqdn: f.fqdn,
     domain: f.fqdn.startsWith(`${f.hostname}.`) ? f.fqdn.slice(f.hostname.length + 1) : '',
     distribution: DISTRIBUTIONS[f.os.id] ?? cap(f.os.id),
-    distribution_version: f.os.version,
-    distribution_major_version: f.os.version.split('.')[0] ?? '',
+    distribution_version: distributionVersion(f),
+    distribution_major_version: distributionVersion(f).split('.')[0] ?? '',
+    distribution_minor_version: distributionVersion(f).split('.')[1] ?? '',
     distribution_release: str(f.os_codename),
     os_family: FAMILY_NAMES[f.os.family] ?? cap(f.os.family),
     system: 'Linux',
@@ -34,7 +59,7 @@ export function toAnsibleFacts(f: Facts): { [k: string]: Json } {
     kernel_version: str(f.kernel_version),
     architecture: f.arch,
     machine: f.arch,
-    service_mgr: f.init === 'systemd' ? 'systemd' : 'sysvinit',
+    service_mgr: serviceMgr(f),
     all_ipv4_addresses: f.ipv4_addresses === undefined ? [] : toJson(f.ipv4_addresses),
     all_ipv6_addresses: f.ipv6_addresses === undefined ? [] : toJson(f.ipv6_addresses),
     default_ipv4: defaultIpv4,

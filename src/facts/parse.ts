@@ -141,6 +141,8 @@ export function parseFacts(out: string): Facts {
     ipv6_addresses: ipv6,
     interfaces,
   };
+  const debianVersion = (kv.get('debian_version') ?? '').trim();
+  if (debianVersion !== '') facts.debian_version = debianVersion;
   if (defAddr !== undefined) facts.default_ipv4 = defAddr;
   if (defIface !== undefined) facts.default_ipv4_interface = defIface;
   if (route?.[1] !== undefined) facts.default_ipv4_gateway = route[1];

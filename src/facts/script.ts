@@ -4,7 +4,7 @@
  * missing tool; the parser copes with missing keys.
  *
  * Keys: os_<KEY> (each /etc/os-release line), hostname, fqdn, kernel, kernel_version,
- * arch, pid1, systemd_dir, user, uid, nproc, memtotal_kb, addr (one per `ip -o addr`
+ * arch, pid1, debian_version, systemd_dir, user, uid, nproc, memtotal_kb, addr (one per `ip -o addr`
  * line), route4 (`ip -4 route show default`), hostaddr (`hostname -I`, only without ip).
  */
 export const FACTS_SCRIPT = [
@@ -17,6 +17,7 @@ export const FACTS_SCRIPT = [
   'printf \'kernel_version=%s\\n\' "$(uname -v)"',
   'printf \'arch=%s\\n\' "$(uname -m)"',
   'printf \'pid1=%s\\n\' "$(cat /proc/1/comm 2>/dev/null)"',
+  'if [ -r /etc/debian_version ]; then printf \'debian_version=%s\\n\' "$(cat /etc/debian_version)"; fi',
   'if [ -d /run/systemd/system ]; then echo systemd_dir=yes; else echo systemd_dir=no; fi',
   'printf \'user=%s\\n\' "$(id -un 2>/dev/null)"',
   'printf \'uid=%s\\n\' "$(id -u)"',
