@@ -88,7 +88,7 @@ test('helpers', (t) => {
   t.is(osFamily('linuxmint', 'ubuntu debian'), 'debian');
   t.is(osFamily('rocky', 'rhel centos fedora'), 'redhat');
   t.is(osFamily('gentoo', ''), 'gentoo');
-  t.deepEqual(parseIpAddrLine('5: hfbr0    inet 198.18.0.1/24 brd 198.18.0.255 scope global hfbr0'), { iface: 'hfbr0', family: 'inet', address: '198.18.0.1', prefix: 24, scope: 'global' });
+  t.deepEqual(parseIpAddrLine('5: hfbr0    inet 198.18.0.1/24 brd 198.18.0.255 scope global hfbr0'), { iface: 'hfbr0', family: 'inet', address: '198.18.0.1', prefix: 24, scope: 'global', broadcast: '198.18.0.255', label: 'hfbr0' });
   t.is(parseIpAddrLine('garbage'), null);
 });
 
