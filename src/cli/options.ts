@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import { InputError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Vars } from '../modules/types.js';
@@ -69,6 +70,7 @@ export async function parseExtraVars(items: string[] | undefined): Promise<Vars>
 
 export function positiveInt(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`expected a positive integer, got "${v}"`, { code: 'USAGE' });
+  // Commander turns this error into "option '-f, --forks <n>' argument 'abc' is invalid. ...".
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
   return n;
 }
