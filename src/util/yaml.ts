@@ -244,10 +244,10 @@ export function parseInlineYaml(text: string, label: string): unknown {
     const past = line > lines.length || (line === lines.length && lines[line - 1] === '' && lines.length > 1);
     const shown = past ? lines[lines.length - (lines[lines.length - 1] === '' ? 2 : 1)]! : lines[line - 1]!;
     const masked = maskLine(shown, past ? shown.length : column - 1);
-    throw new InputError(`${err.message} (its text is not shown, only masked: it may hold a secret)\n    ${masked.text}\n    ${' '.repeat(masked.caret)}^`, {
+    const at = past ? 'at the end' : `at line ${line}, column ${column}`;
+    throw new InputError(`${label}: ${err.message} ${at} (its text is not shown, only masked: it may hold a secret)\n    ${masked.text}\n    ${' '.repeat(masked.caret)}^`, {
       code: err.code,
       cause: err.cause,
-      location: err.location,
     });
   }
 }

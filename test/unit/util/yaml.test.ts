@@ -87,7 +87,7 @@ test('an inline -e YAML error shows the text masked, never the values', (t) => {
   const err = t.throws(() => parseInlineYaml('{"api_token": "hunter2", "b": "x" "y"}', '-e argument 1')) as InputError;
   t.false(err.describe().includes('hunter2'));
   t.false(err.describe().includes('api_token'));
-  t.regex(err.describe(), /^-e argument 1:1:\d+: YAML syntax error: .*not shown/);
+  t.regex(err.describe(), /^-e argument 1: YAML syntax error: .* at line 1, column \d+ .*not shown/);
   t.regex(err.message, /\{"\*\*\*": "\*\*\*", "\*\*\*": "\*\*\*" "\*\*\*"\}\n +\^/);
   const bomb = t.throws(() => parseInlineYaml(`{${laughs().trim().split('\n').join(', ')}}`, '-e argument 2')) as InputError;
   t.regex(bomb.message, /billion laughs/);
