@@ -10,6 +10,7 @@ import { vaultKeyring } from '../vault/active.js';
 import { isVaulted } from '../vault/format.js';
 import { taint } from './secret.js';
 import { ANSIBLE_SCHEMA } from './yaml11.js';
+import { registerOrigins } from './origins.js';
 import { ALIAS_NODE_LIMIT, aliasProblem, type AliasUse } from './yaml-aliases.js';
 
 export type YamlPath = readonly (string | number)[];
@@ -77,6 +78,21 @@ function lineColIn(starts: readonly number[], offset: number): { line: number; c
     else hi = mid - 1;
   }
   return { line: lo + 1, column: offset - starts[lo]! + 1 };
+}
+
+/** The key node of a mapping entry `key: value` anywhere under `node` (iteratively: documents may nest deep). */
+function findEntry(root: PosNode, key: string, value: string, at: (offset: number) => SourceLocation): SourceLocation | undefined {
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.kind === 'mapping') {
+      for (let i = 0; i + 1 < node.children.length; i += 2) {
+        if (node.children[i]!.result === key && node.children[i + 1]!.result === value) return at(node.children[i]!.start);
+      }
+    }
+    for (const c of node.children) stack.push(c);
+  }
+  return undefined;
 }
 
 /** Each mapping's key → index of its (last) key node, built on first lookup. */
@@ -175,6 +191,7 @@ function parseText(text: string, file: string): YamlDoc {
   const top = rootChildren.length > 0 ? collapse(rootChildren[0]!) : undefined;
 
   const at = (offset: number): SourceLocation => ({ file, ...lineCol(offset) });
+  if (top && text.includes('{{')) registerOrigins((key, value) => findEntry(top, key, value, at));
 
   function walk(path: YamlPath): { node: PosNode; key?: PosNode } | undefined {
     if (!top) return undefined;
