@@ -10,6 +10,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Inventory } from '../inventory/index.js';
 import { openInventory, parseExtraVars } from './options.js';
 import { addConnectionOptions, addPlaybookOptions, connectionDefaults, loadRunConfig, rolesPathOf, type CommonRunOptions } from './run-options.js';
+import { checkRunValues, limitHosts, splitTags } from './run-values.js';
 import { stepper } from './step.js';
 import { installVault } from './vault-options.js';
 import { activeProblems, collecting, gather, type Problems } from '../util/problems.js';
@@ -29,9 +30,6 @@ interface ApplyOptions extends CommonRunOptions {
   out?: string;
 }
 
-function splitTags(list: string[] | undefined): string[] {
-  return (list ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
-}
 
 function addRunOptions(cmd: Command): Command {
   return addConnectionOptions(addPlaybookOptions(cmd))
@@ -123,6 +121,10 @@ async function apply(arg: string, given: ApplyOptions): Promise<void> {
     if (!started) throw new InputError(`--start-at-task: no task named "${o.startAtTask}" in ${loaded.file}`, { code: 'USAGE' });
     playbook = started;
   }
+  await collecting(async () => {
+    limitHosts(o.limit, (p) => inventory.resolvePattern(p));
+    checkRunValues(o, playbook);
+  });
   const beforeTask = o.step ? stepper() : undefined;
   const extraVars = saved ? (await import('./plan-file.js')).planExtraVars(saved.plan, await parseExtraVars(o.extraVars)) : await parseExtraVars(o.extraVars);
   const savedPlan = o.planFile ? await (await import('../engine/saved-plan.js')).loadSavedPlan(o.planFile) : undefined;
@@ -154,7 +156,8 @@ async function apply(arg: string, given: ApplyOptions): Promise<void> {
 async function checkLoaded({ config, playbook }: Loaded, o: CommonRunOptions, partial: boolean): Promise<{ hosts: number } | undefined> {
   const inv = await openInventory(o.inventory, [playbook.dir], { configured: config.settings.inventory });
   const extraVars = await parseExtraVars(o.extraVars);
-  const limit = o.limit ? new Set(inv.resolvePattern(o.limit)) : undefined;
+  const limit = limitHosts(o.limit, (p) => inv.resolvePattern(p));
+  checkRunValues(o, partial ? undefined : playbook);
   const plays = playbook.plays.map((play) => ({ play, hosts: inv.resolvePattern(play.hosts).filter((h) => !limit || limit.has(h)) }));
   const tagFilter = { tags: splitTags(o.tags), skipTags: splitTags(o.skipTags) };
   const { preflight } = await import('../engine/preflight.js');

@@ -16,6 +16,7 @@ import { registerSchemaCommand } from './schema.js';
 import { registerShowCommand } from './show.js';
 import { registerVaultCommands } from './vault.js';
 import { describeError, exitCodeForError } from './errors.js';
+import { printableText } from '../util/printable.js';
 import { redactOutput } from '../util/secret.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 1;
       return;
     }
-    process.stderr.write(`${redactOutput(describeError(err))}\n`);
+    process.stderr.write(`${printableText(redactOutput(describeError(err)))}\n`);
     process.exitCode = exitCodeForError(err);
   }
 }

@@ -2,12 +2,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import yaml from 'js-yaml';
+import { InvalidArgumentError } from 'commander';
 import { InputError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Vars } from '../modules/types.js';
 import { taintByName } from '../util/secret-args.js';
-import { parseYaml } from '../util/yaml.js';
+import { parseInlineYaml, parseYaml } from '../util/yaml.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -49,16 +49,8 @@ export async function parseExtraVars(items: string[] | undefined): Promise<Vars>
       }
       Object.assign(out, doc.data);
     } else if (item.trim().startsWith('{')) {
-      // The argument's text is never echoed: it may hold a secret.
-      let v: unknown;
-      try {
-        v = yaml.load(item);
-      } catch (err) {
-        const mark = (err as { mark?: { line: number; column: number } }).mark;
-        const where = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
-        const reason = (err as { reason?: string }).reason ?? 'not valid YAML or JSON';
-        throw new InputError(`-e argument ${index + 1}: ${reason}${where} (its text is not shown: it may hold a secret)`, { code: 'USAGE' });
-      }
+      // The argument's text is never echoed: it may hold a secret (an error shows it masked).
+      const v = parseInlineYaml(item, `-e argument ${index + 1}`);
       if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, v);
       else throw new InputError(`-e argument ${index + 1}: not a mapping`, { code: 'USAGE' });
     } else {
@@ -78,6 +70,7 @@ export async function parseExtraVars(items: string[] | undefined): Promise<Vars>
 
 export function positiveInt(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`expected a positive integer, got "${v}"`, { code: 'USAGE' });
+  // Commander turns this error into "option '-f, --forks <n>' argument 'abc' is invalid. ...".
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
   return n;
 }

@@ -96,6 +96,11 @@ export interface ScopeInput {
 }
 
 export function buildScope(input: ScopeInput): Scope {
+  return createScope(scopeVars(input), new Set());
+}
+
+/** The merged variables buildScope exposes (callers that build many scopes from one set may reuse them). */
+export function scopeVars(input: ScopeInput): Vars {
   const { inv, run, host, states, role, task } = input;
   const state = states.get(host);
   const groups = groupsMap(inv);
@@ -134,5 +139,5 @@ export function buildScope(input: ScopeInput): Scope {
     run.extraVars,
     magic,
   ];
-  return createScope(mergeLayers(layers), new Set());
+  return mergeLayers(layers);
 }

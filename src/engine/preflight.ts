@@ -17,8 +17,9 @@ import { flattenTasks, type Task } from '../playbook/types.js';
 import { evaluate, evaluateCondition, render } from '../template/render.js';
 import { activeProblems, collecting, report } from '../util/problems.js';
 import { printable } from '../util/printable.js';
-import { renderDeep, toPlain, type Scope } from '../vars/scope.js';
-import { buildScope, type HostRunState, type InventoryView, type RunVars } from './context.js';
+import { isSecret } from '../util/secret.js';
+import { createScope, renderDeep, toPlain, type Scope } from '../vars/scope.js';
+import { buildScope, scopeVars, type HostRunState, type InventoryView, type RunVars } from './context.js';
 import { argumentProblems, findLocal, localSource } from './preflight-args.js';
 import { checkRoles } from './preflight-roles.js';
 import { PerHost } from './preflight-report.js';
@@ -184,8 +185,7 @@ async function checkPlays({ plays, inv, run, tagFilter, partial }: PreflightInpu
   for (const { play, hosts } of plays) {
     const runtime = runtimeNames(play);
     for (const h of hosts) states.set(h, { name: h, registered: { ...runtime }, predicted: new PredictedState(), failed: false, unreachable: false, notified: new Set() });
-    const scopeFor: ScopeFor = (host, task, extra) =>
-      buildScope({ inv, run: { ...run, revealed: new Set() }, host, states, playVars: play.vars, playHosts: hosts, role: task?.role, task, extra });
+    const scopeFor = scopesFor((host, task, extra) => scopeVars({ inv, run: { ...run, revealed: new Set() }, host, states, playVars: play.vars, playHosts: hosts, role: task?.role, task, extra }));
     const found = new PerHost();
     checkConnections(hosts, inv, found);
     checkCycles(play, hosts, scopeFor, found);
@@ -205,6 +205,38 @@ async function checkPlays({ plays, inv, run, tagFilter, partial }: PreflightInpu
 export async function preflight(input: PreflightInput): Promise<void> {
   if (activeProblems()) await checkPlays(input);
   else await collecting(() => checkPlays(input));
+}
+
+/**
+ * Scopes for (host, task) pairs. Merging a host's layers costs as much as the play has
+ * registered names and inventory variables; most tasks of a play see the same layers (no task
+ * vars, unknown loop variables), so the merge is done once per distinct set and each task gets a
+ * fresh scope over it (fresh: what a task resolves, and the unknowns it touches, stay its own).
+ */
+function scopesFor(merge: (host: string, task?: Task, extra?: Vars) => Vars): ScopeFor {
+  const merged = new Map<string, Vars>();
+  const ids = new WeakMap<object, number>();
+  let next = 1;
+  const id = (o: object | undefined): number => {
+    if (!o) return 0;
+    let n = ids.get(o);
+    if (n === undefined) ids.set(o, (n = next++));
+    return n;
+  };
+  // Task vars by content (blocks give each task a copy of the same vars); a secret by identity.
+  const content = (v: Vars): string =>
+    JSON.stringify(v, function (this: Record<string, unknown>, k, x: unknown) {
+      const orig = this[k];
+      return isSecret(orig) ? `\0secret${id(orig)}` : x;
+    });
+  return (host, task, extra) => {
+    const vars = task?.vars && Object.keys(task.vars).length > 0 ? content(task.vars) : '';
+    const loop = extra ? Object.entries(extra).map(([k, v]) => `${k}=${hasUnknown(v) ? '?' : JSON.stringify(v)}`).join(',') : '-';
+    const key = `${host}\0${task ? id(task.role) : -1}\0${vars}\0${loop}`;
+    let v = merged.get(key);
+    if (!v) merged.set(key, (v = merge(host, task, extra)));
+    return createScope(v, new Set());
+  };
 }
 
 /** Each task with the loop variables of the include_tasks around it. */

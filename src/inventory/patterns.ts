@@ -39,7 +39,14 @@ export function splitHostPattern(pattern: string): string[] {
   let parts: string[];
   if (pattern.includes(',')) parts = pattern.split(',');
   else if (parseAddress(pattern)) parts = [pattern];
-  else parts = pattern.match(/(?:[^\s:[\]]|\[[^\]]*\])+/g) ?? [];
+  else {
+    const part = /(?:[^\s:[\]]|\[[^\]]*\])+/g;
+    parts = pattern.match(part) ?? [];
+    // Ansible drops what this split cannot place (`~[` becomes `~`, which matches every host): refuse it.
+    if (!/^[\s:]*$/.test(pattern.replace(part, ''))) {
+      throw new InputError(`invalid host pattern ${JSON.stringify(pattern)}: unbalanced "[" or "]" (Ansible would drop it and could match every host)`, { code: 'INVENTORY' });
+    }
+  }
   return parts.map((p) => p.trim()).filter((p) => p !== '');
 }
 

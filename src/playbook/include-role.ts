@@ -6,13 +6,13 @@
  */
 import { join } from 'node:path';
 import { InputError, type SourceLocation } from '../errors.js';
-import { loadYamlFile } from '../util/yaml.js';
+import { loadImport, type ImportChain } from './import-chain.js';
 import { findMain, findRole, loadVarsFile } from './roles.js';
 import { loadTaskList, type RoleInclude, type RoleTaskLoader, type TaskContext } from './tasks.js';
 import type { RoleRef, Task } from './types.js';
 
 export function roleIncluder(searchDirs: string[], handlersOut: Task[], depth = 0): RoleTaskLoader {
-  const loader: RoleTaskLoader = async (inc: RoleInclude, usedAt: SourceLocation, inherited: TaskContext['inherited']) => {
+  const loader: RoleTaskLoader = async (inc: RoleInclude, usedAt: SourceLocation, inherited: TaskContext['inherited'], chain: ImportChain) => {
     if (depth > 20) throw new InputError(`include_role nested too deep (a cycle?): ${inc.name}`, { code: 'SCHEMA', location: usedAt });
     const path = await findRole(inc.name, searchDirs, usedAt);
     const ref: RoleRef = {
@@ -29,10 +29,11 @@ export function roleIncluder(searchDirs: string[], handlersOut: Task[], depth = 
         if (required) throw new InputError(`role "${inc.name}" has no ${sub}/${name}.yaml`, { code: 'SCHEMA', location: usedAt });
         return [];
       }
-      const doc = await loadYamlFile(f);
+      const doc = await loadImport(`include_role "${inc.name}"`, f, usedAt, chain);
       return loadTaskList(doc.data, [], {
         file: f,
         doc,
+        chain: [...chain, f],
         role: ref,
         searchPaths,
         inherited: { ...inherited, vars: { ...inherited.vars } },

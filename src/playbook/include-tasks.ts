@@ -9,9 +9,10 @@
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Vars } from '../modules/types.js';
-import { loadYamlFile, type YamlPath } from '../util/yaml.js';
+import type { YamlPath } from '../util/yaml.js';
+import { importCycle, loadImport } from './import-chain.js';
 import type { IncludeTasks, Task } from './types.js';
-import { loadTaskList, type TaskContext } from './tasks.js';
+import { chainOf, loadTaskList, type TaskContext } from './tasks.js';
 
 const APPLY_KEYS = new Set(['tags', 'become', 'become_user', 'environment', 'vars', 'no_log', 'when']);
 
@@ -42,12 +43,24 @@ export async function dynamicInclude(t: Record<string, unknown>, path: YamlPath,
     let loaded = cache.get(target);
     if (!loaded) {
       if (ctx.depth > 20) throw new InputError(`include_tasks nested too deep (a cycle?): ${name}`, { code: 'SCHEMA', location });
-      loaded = loadYamlFile(target).then((doc) => loadTaskList(doc.data, [], { ...ctx, file: target, doc, depth: ctx.depth + 1, inherited: child }));
+      loaded = loadImport('include_tasks', target, location, []).then((doc) => loadTaskList(doc.data, [], { ...ctx, file: target, doc, depth: ctx.depth + 1, chain: [target], inherited: child }));
       cache.set(target, loaded);
     }
     return loaded;
   };
-  const templated = file.includes('{{');
-  const preloaded = templated ? undefined : await load(file);
-  return { file, load, preloaded };
+  if (file.includes('{{')) return { file, load };
+  // Loaded ahead (validate sees it), unless it includes itself: a recursion that a `when:` may end
+  // is Ansible's to run (loaded per host at run time); one with no `when:` at all never ends.
+  const target = resolve(base, file);
+  const cycle = importCycle(chainOf(ctx), target);
+  if (cycle) {
+    if (t.when === undefined && inh.when.length === 0) {
+      throw new InputError(`include_tasks cycle with no when: to end it: ${cycle}`, { code: 'SCHEMA', location });
+    }
+    return { file, load };
+  }
+  const doc = await loadImport('include_tasks', target, location, chainOf(ctx));
+  const preloaded = loadTaskList(doc.data, [], { ...ctx, file: target, doc, depth: ctx.depth + 1, chain: [...chainOf(ctx), target], inherited: child });
+  cache.set(target, preloaded);
+  return { file, load, preloaded: await preloaded };
 }

@@ -3,7 +3,8 @@
  * ajv before anything connects. No execution happens here.
  */
 import { dirname, join, resolve } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, type SourceLocation } from '../errors.js';
+import { loadImport, type ImportChain } from './import-chain.js';
 import type { Vars } from '../modules/types.js';
 import { loadYamlFile, type YamlDoc } from '../util/yaml.js';
 import { BUNDLED_ROLES, loadRole, parseRoleEntry, type LoadedRole } from './roles.js';
@@ -42,10 +43,11 @@ export function roleSearchDirs(playbookDir: string, extra: string[] = []): strin
   return [join(playbookDir, 'roles'), playbookDir, ...extra, ...env, BUNDLED_ROLES];
 }
 
-export async function loadPlaybook(file: string, opts: LoadOptions = {}, depth = 0): Promise<LoadedPlaybook> {
+export async function loadPlaybook(file: string, opts: LoadOptions = {}, imported?: { chain: ImportChain; at: SourceLocation }): Promise<LoadedPlaybook> {
   const path = resolve(file);
   const dir = dirname(path);
-  const doc = await loadYamlFile(path);
+  const chain = [...(imported?.chain ?? []), path];
+  const doc = imported ? await loadImport('import_playbook', path, imported.at, imported.chain) : await loadYamlFile(path);
   if (!Array.isArray(doc.data)) {
     throw new InputError('a playbook must be a YAML list of plays', { code: 'SCHEMA', location: doc.locate([]) });
   }
@@ -53,8 +55,8 @@ export async function loadPlaybook(file: string, opts: LoadOptions = {}, depth =
   for (let i = 0; i < doc.data.length; i++) {
     const raw = doc.data[i] as Record<string, unknown> | null;
     if (raw && typeof raw === 'object' && 'import_playbook' in raw) {
-      if (depth > 10) throw new InputError('import_playbook nested too deep', { location: doc.locate([i]) });
-      const sub = await tolerate(() => loadPlaybook(resolve(dir, String(raw.import_playbook)), opts, depth + 1), undefined);
+      const at = doc.locate([i, 'import_playbook']);
+      const sub = await tolerate(() => loadPlaybook(resolve(dir, String(raw.import_playbook)), opts, { chain, at }), undefined);
       plays.push(...(sub?.plays ?? []));
       continue;
     }
@@ -66,11 +68,11 @@ export async function loadPlaybook(file: string, opts: LoadOptions = {}, depth =
 
 async function loadVarsFiles(files: string[], dir: string, doc: YamlDoc, at: (string | number)[]): Promise<Vars> {
   const vars: Vars = {};
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
     if (f.includes('{{')) {
       throw new InputError(`vars_files entries cannot be templates: ${f}`, { code: 'SCHEMA', location: doc.locate(at) });
     }
-    const d = await loadYamlFile(resolve(dir, f));
+    const d = await loadImport('vars_files', resolve(dir, f), doc.locate([...at, i]), []);
     if (d.data && typeof d.data === 'object' && !Array.isArray(d.data)) Object.assign(vars, d.data);
     else if (d.data !== null && d.data !== undefined) {
       throw new InputError('a vars file must be a mapping', { code: 'SCHEMA', location: d.locate([]) });

@@ -6,7 +6,8 @@ import { dirname, resolve } from 'node:path';
 import { InputError, type SourceLocation } from '../errors.js';
 import { getModule, moduleNames } from '../modules/registry.js';
 import type { Vars } from '../modules/types.js';
-import { loadYamlFile, type YamlDoc, type YamlPath } from '../util/yaml.js';
+import type { YamlDoc, YamlPath } from '../util/yaml.js';
+import { loadImport, type ImportChain } from './import-chain.js';
 import { check, TASK_KEYWORDS, taskSchema } from './schema.js';
 import type { BlockFrame, LoopControl, RoleRef, Task } from './types.js';
 import { loopKeyword } from './loops.js';
@@ -26,7 +27,10 @@ export interface RoleInclude {
   tags: string[];
 }
 
-export type RoleTaskLoader = (inc: RoleInclude, usedAt: SourceLocation, inherited: TaskContext['inherited']) => Promise<Task[]>;
+export type RoleTaskLoader = (inc: RoleInclude, usedAt: SourceLocation, inherited: TaskContext['inherited'], chain: ImportChain) => Promise<Task[]>;
+
+/** The chain of files open at `ctx` (its own file last). */
+export const chainOf = (ctx: TaskContext): ImportChain => ctx.chain ?? [ctx.file];
 
 let nextBlockId = 1;
 
@@ -54,8 +58,10 @@ export interface TaskContext {
   handlers: boolean;
   /** Loads the tasks of an include_role/import_role (set by the playbook loader). */
   loadRoleTasks?: RoleTaskLoader;
-  /** Depth guard for import_tasks cycles. */
+  /** Depth guard for include_tasks loaded at run time. */
   depth: number;
+  /** The files being loaded above this list, outermost first, ending with `file` (default [file]). */
+  chain?: ImportChain;
 }
 
 const KEYWORDS = new Set<string>(TASK_KEYWORDS);
@@ -188,19 +194,19 @@ async function loadTask(raw: unknown, path: YamlPath, ctx: TaskContext): Promise
       },
       location,
       { ...inherited, vars: inh.vars },
+      chainOf(ctx),
     );
   }
   const include = t.import_tasks as string | undefined;
   if (include !== undefined) {
-    if (ctx.depth > 20) throw new InputError(`import_tasks nested too deep (a cycle?)`, { location });
     const base = ctx.role ? resolve(ctx.role.path, 'tasks') : dirname(ctx.file);
     const file = resolve(base, include);
-    const doc = await loadYamlFile(file);
+    const doc = await loadImport('import_tasks', file, location, chainOf(ctx));
     return loadTaskList(doc.data, [], {
       ...ctx,
       file,
       doc,
-      depth: ctx.depth + 1,
+      chain: [...chainOf(ctx), file],
       inherited,
     });
   }

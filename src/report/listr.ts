@@ -4,7 +4,7 @@
  */
 import { Listr } from 'listr2';
 import type { Reporter, RunEvent, TaskResultEvent } from '../engine/events.js';
-import { recapLines, redactor } from './format.js';
+import { recapLines, redactor, shownName, shownText } from './format.js';
 import { formatResult, type PlainOptions } from './plain.js';
 
 interface Pending {
@@ -39,7 +39,7 @@ export class ListrReporter implements Reporter {
     switch (e.type) {
       case 'play_start':
         this.#settle();
-        this.#print(['', `PLAY [${e.play}]`]);
+        this.#print(['', `PLAY [${shownName(e.play)}]`]);
         break;
       case 'task_start': {
         this.#settle();
@@ -47,9 +47,9 @@ export class ListrReporter implements Reporter {
           let resolve!: (ev: TaskResultEvent[]) => void;
           const promise = new Promise<TaskResultEvent[]>((r) => (resolve = r));
           this.#pending.set(h, { resolve, events: [] });
-          return { host: h, promise };
+          return { host: shownName(h), promise };
         });
-        const title = `${e.handler ? 'HANDLER' : 'TASK'} [${e.task}]`;
+        const title = `${e.handler ? 'HANDLER' : 'TASK'} [${shownName(e.task)}]`;
         const details: string[] = [];
         const list = new Listr(
           [
@@ -65,7 +65,7 @@ export class ListrReporter implements Reporter {
                       const n = events.reduce((k, x) => k + x.changes.length, 0);
                       for (const ev of events) if (ev.changes.length > 0 || ev.status === 'failed' || ev.status === 'unreachable') details.push(...formatResult(ev, this.#opts));
                       sub.title = this.#red(`${w.host}: ${worst?.status ?? 'ok'}${n > 0 ? ` (${n} change${n === 1 ? '' : 's'})` : ''}`);
-                      if (worst && (worst.status === 'failed' || worst.status === 'unreachable') && !worst.ignored) throw new Error(this.#red(worst.msg?.split('\n')[0] ?? worst.status));
+                      if (worst && (worst.status === 'failed' || worst.status === 'unreachable') && !worst.ignored) throw new Error(shownName(worst.msg?.split('\n')[0] ?? worst.status));
                       if (worst?.status === 'skipped') sub.skip(this.#red(`${w.host}: skipped`));
                     },
                   })),
@@ -99,7 +99,7 @@ export class ListrReporter implements Reporter {
         break;
       }
       case 'warning':
-        this.#print([`[WARNING]${e.host ? ` [${e.host}]` : ''}: ${e.msg}`]);
+        this.#print([`[WARNING]${e.host ? ` [${shownName(e.host)}]` : ''}: ${shownText(e.msg)}`]);
         break;
       case 'run_end':
         this.#settle();

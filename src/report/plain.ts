@@ -3,7 +3,7 @@
  * change summaries, unified diffs with --diff, and the recap.
  */
 import type { Reporter, RunEvent, TaskResultEvent } from '../engine/events.js';
-import { changeDiff, changeLine, recapLines, redactor } from './format.js';
+import { changeDiff, changeLine, recapLines, redactor, shownName, shownText } from './format.js';
 
 export interface PlainOptions {
   diff: boolean;
@@ -14,13 +14,13 @@ export interface PlainOptions {
 
 export function formatResult(e: TaskResultEvent, opts: { diff: boolean; verbose: number }): string[] {
   const lines: string[] = [];
-  const item = e.item !== undefined ? ` => (item=${e.item})` : '';
+  const item = e.item !== undefined ? ` => (item=${shownName(e.item)})` : '';
   const status = e.ignored ? 'failed (ignored)' : e.status === 'changed' && e.checkMode ? 'changed (check)' : e.status;
   const n = e.changes.length;
   const tail = e.status === 'changed' || (e.status === 'skipped' && n > 0) ? ` ${n} change${n === 1 ? '' : 's'}` : '';
-  const shown = e.display !== undefined && !e.noLog ? ` => ${e.display}` : undefined;
-  const note = shown ?? (e.msg && (e.status === 'ok' || e.status === 'skipped') && n === 0 ? ` (${e.msg})` : '');
-  lines.push(...`${status}: [${e.host}]${item}${tail}${note}`.split('\n'));
+  const shown = e.display !== undefined && !e.noLog ? ` => ${shownText(e.display)}` : undefined;
+  const note = shown ?? (e.msg && (e.status === 'ok' || e.status === 'skipped') && n === 0 ? ` (${shownText(e.msg)})` : '');
+  lines.push(...`${status}: [${shownName(e.host)}]${item}${tail}${note}`.split('\n'));
   if (e.noLog && e.changes.length > 0) {
     lines.push('  (details hidden: no_log)');
   } else {
@@ -32,8 +32,8 @@ export function formatResult(e: TaskResultEvent, opts: { diff: boolean; verbose:
       }
     }
   }
-  if ((e.status === 'failed' || e.status === 'unreachable') && e.msg) lines.push(...(e.noLog ? ['  msg: (hidden: no_log)'] : e.msg.split('\n').map((l) => `  ${l}`)));
-  if (opts.verbose > 0 && e.output && !e.noLog) lines.push(...e.output.trimEnd().split('\n').map((l) => `  | ${l}`));
+  if ((e.status === 'failed' || e.status === 'unreachable') && e.msg) lines.push(...(e.noLog ? ['  msg: (hidden: no_log)'] : shownText(e.msg).split('\n').map((l) => `  ${l}`)));
+  if (opts.verbose > 0 && e.output && !e.noLog) lines.push(...shownText(e.output.trimEnd()).split('\n').map((l) => `  | ${l}`));
   return lines;
 }
 
@@ -58,17 +58,17 @@ export class PlainReporter implements Reporter {
         if (e.check) this.#out(['CHECK MODE: nothing will be changed']);
         break;
       case 'play_start':
-        this.#out(['', `PLAY [${e.play}] ${'*'.repeat(Math.max(3, 60 - e.play.length))}`]);
+        this.#out(['', `PLAY [${shownName(e.play)}] ${'*'.repeat(Math.max(3, 60 - shownName(e.play).length))}`]);
         break;
       case 'task_start':
-        this.#out(['', `${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${e.task}]`]);
+        this.#out(['', `${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${shownName(e.task)}]`]);
         break;
       case 'task_result':
         if (e.status === 'skipped' && this.#opts.verbose === 0 && e.changes.length === 0) break;
         this.#out(formatResult(e, this.#opts));
         break;
       case 'warning':
-        this.#out([`[WARNING]${e.host ? ` [${e.host}]` : ''}: ${e.msg}`]);
+        this.#out([`[WARNING]${e.host ? ` [${shownName(e.host)}]` : ''}: ${shownText(e.msg)}`]);
         break;
       case 'run_end':
         this.#out(['', 'PLAY RECAP ' + '*'.repeat(50), ...recapLines(e.recap), '', `finished in ${(e.durationMs / 1000).toFixed(2)} s`]);

@@ -19,3 +19,11 @@ function escapeOne(c: string): string {
 export function printable(s: string): string {
   return HAS_CONTROL.test(s) ? s.replace(CONTROL, escapeOne) : s;
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** Text of several lines (output, a message, a diff): newlines and tabs kept, every other control character escaped. */
+export function printableText(s: string): string {
+  return HAS_CONTROL.test(s) ? s.replace(CONTROL_BUT_LINES, escapeOne) : s;
+}

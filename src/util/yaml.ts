@@ -10,6 +10,8 @@ import { vaultKeyring } from '../vault/active.js';
 import { isVaulted } from '../vault/format.js';
 import { taint } from './secret.js';
 import { ANSIBLE_SCHEMA } from './yaml11.js';
+import { registerOrigins } from './origins.js';
+import { ALIAS_NODE_LIMIT, aliasProblem, type AliasUse } from './yaml-aliases.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -60,16 +62,67 @@ function collapse(node: PosNode): PosNode {
   return n;
 }
 
-function lineCol(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let last = -1;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text[i] === '\n') {
-      line++;
-      last = i;
-    }
+/** Offsets of every line start, for line:column lookups by binary search (linear load, not quadratic). */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function lineColIn(starts: readonly number[], offset: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
   }
-  return { line, column: offset - last };
+  return { line: lo + 1, column: offset - starts[lo]! + 1 };
+}
+
+/** The key node of a mapping entry `key: value` anywhere under `node` (iteratively: documents may nest deep). */
+function findEntry(root: PosNode, key: string, value: string, at: (offset: number) => SourceLocation): SourceLocation | undefined {
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.kind === 'mapping') {
+      for (let i = 0; i + 1 < node.children.length; i += 2) {
+        if (node.children[i]!.result === key && node.children[i + 1]!.result === value) return at(node.children[i]!.start);
+      }
+    }
+    for (const c of node.children) stack.push(c);
+  }
+  return undefined;
+}
+
+/** Each mapping's key → index of its (last) key node, built on first lookup. */
+const keyIndexes = new WeakMap<PosNode, Map<string, number>>();
+function keyIndex(node: PosNode): Map<string, number> {
+  let m = keyIndexes.get(node);
+  if (!m) {
+    m = new Map();
+    for (let i = 0; i + 1 < node.children.length; i += 2) m.set(String(node.children[i]!.result), i);
+    keyIndexes.set(node, m);
+  }
+  return m;
+}
+
+function aliasName(text: string, at: number): string {
+  return /^\*[^\s,\[\]{}]*/.exec(text.slice(at, at + 256))?.[0] ?? '*';
+}
+
+/** Refuse a document whose aliases expand past the bound, or name a node containing itself. */
+function checkAliases(aliases: readonly AliasUse[], file: string, lineCol: (offset: number) => { line: number; column: number }): void {
+  if (aliases.length === 0) return;
+  const problem = aliasProblem(aliases);
+  if (!problem) return;
+  const location = { file, ...lineCol(problem.at.offset) };
+  const name = problem.at.name;
+  const message =
+    problem.kind === 'recursive'
+      ? `YAML alias ${name} refers to a node that contains it (a recursive structure cannot be loaded)`
+      : `YAML alias ${name} expands the document past ${ALIAS_NODE_LIMIT.toLocaleString('en-US')} nodes through aliases (a "billion laughs" document?): refused`;
+  throw new InputError(message, { code: 'YAML', location });
 }
 
 /** Every string in a document that came out of a vault file is a secret, whatever its name. */
@@ -95,6 +148,9 @@ export function parseYaml(source: string, file: string): YamlDoc {
 
 function parseText(text: string, file: string): YamlDoc {
   const stack: PosNode[] = [{ start: 0, kind: 'root', result: undefined, children: [] }];
+  const aliases: AliasUse[] = [];
+  let starts: number[] | undefined;
+  const lineCol = (offset: number): { line: number; column: number } => lineColIn((starts ??= lineStarts(text)), offset);
   let data: unknown;
   try {
     data = yaml.load(text, {
@@ -108,6 +164,8 @@ function parseText(text: string, file: string): YamlDoc {
           if (!node) return;
           node.kind = state.kind ?? '';
           node.result = state.result;
+          // An alias (`*name`) opens and closes a node with no content of its own.
+          if (node.children.length === 0 && text.charCodeAt(node.start) === 42) aliases.push({ offset: node.start, value: node.result, name: aliasName(text, node.start) });
           stack[stack.length - 1]?.children.push(node);
         }
       },
@@ -123,15 +181,17 @@ function parseText(text: string, file: string): YamlDoc {
     }
     if (err instanceof VaultError && !err.location) {
       // Thrown while constructing a `!vault` scalar: the node being built is the innermost open one.
-      const at = lineCol(text, stack[stack.length - 1]?.start ?? 0);
+      const at = lineCol(stack[stack.length - 1]?.start ?? 0);
       throw new VaultError(`inline !vault value: ${err.message}`, { cause: err, location: { file, ...at } });
     }
     throw err;
   }
+  checkAliases(aliases, file, lineCol);
   const rootChildren = stack[0]!.children;
   const top = rootChildren.length > 0 ? collapse(rootChildren[0]!) : undefined;
 
-  const at = (offset: number): SourceLocation => ({ file, ...lineCol(text, offset) });
+  const at = (offset: number): SourceLocation => ({ file, ...lineCol(offset) });
+  if (top && text.includes('{{')) registerOrigins((key, value) => findEntry(top, key, value, at));
 
   function walk(path: YamlPath): { node: PosNode; key?: PosNode } | undefined {
     if (!top) return undefined;
@@ -142,11 +202,10 @@ function parseText(text: string, file: string): YamlDoc {
       key = undefined;
       if (node.kind === 'sequence' && typeof seg === 'number') next = node.children[seg];
       else if (node.kind === 'mapping') {
-        for (let i = 0; i + 1 < node.children.length; i += 2) {
-          if (String(node.children[i]!.result) === String(seg)) {
-            key = node.children[i];
-            next = node.children[i + 1];
-          }
+        const i = keyIndex(node).get(String(seg));
+        if (i !== undefined && i + 1 < node.children.length) {
+          key = node.children[i];
+          next = node.children[i + 1];
         }
         // A key with an empty value has no value node: point at the key.
         if (!next) {
@@ -185,4 +244,46 @@ export async function loadYamlFile(file: string): Promise<YamlDoc> {
     throw new InputError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
   return parseYaml(text, file);
+}
+
+/**
+ * Parse YAML given on the command line (`-e '{...}'`). Its text may hold a secret, so an
+ * error shows the line with every word masked (`{"***": "***"`) and a caret, never the text.
+ */
+export function parseInlineYaml(text: string, label: string): unknown {
+  try {
+    return parseText(text, label).data;
+  } catch (err) {
+    if (!(err instanceof InputError) || err.location?.line === undefined) throw err;
+    const { line, column = 1 } = err.location;
+    const lines = text.split('\n');
+    // "end of the stream" points past the last line: show that line, caret at its end.
+    const past = line > lines.length || (line === lines.length && lines[line - 1] === '' && lines.length > 1);
+    const shown = past ? lines[lines.length - (lines[lines.length - 1] === '' ? 2 : 1)]! : lines[line - 1]!;
+    const masked = maskLine(shown, past ? shown.length : column - 1);
+    const at = past ? 'at the end' : `at line ${line}, column ${column}`;
+    throw new InputError(`${label}: ${err.message} ${at} (its text is not shown, only masked: it may hold a secret)\n    ${masked.text}\n    ${' '.repeat(masked.caret)}^`, {
+      code: err.code,
+      cause: err.cause,
+    });
+  }
+}
+
+/** Keep YAML's punctuation and spaces, turn every run of other characters into `***`. */
+function maskLine(line: string, col: number): { text: string; caret: number } {
+  let out = '';
+  let caret = -1;
+  for (let i = 0; i < line.length; ) {
+    if (i >= col && caret < 0) caret = out.length;
+    if (/[\s{}[\],:'"&*!#|>-]/.test(line[i]!)) {
+      out += line[i++];
+      continue;
+    }
+    while (i < line.length && !/[\s{}[\],:'"]/.test(line[i]!)) {
+      if (i === col && caret < 0) caret = out.length;
+      i++;
+    }
+    out += '***';
+  }
+  return { text: out.slice(0, 200), caret: Math.min(caret < 0 ? out.length : caret, 200) };
 }

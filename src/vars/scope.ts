@@ -8,6 +8,7 @@
 import { InputError, type SourceLocation } from '../errors.js';
 import type { Vars } from '../modules/types.js';
 import { evaluate, hasTemplate } from '../template/render.js';
+import { originOf } from '../util/origins.js';
 import { isSecret } from '../util/secret.js';
 import { SECRET_NAME } from '../util/secret-args.js';
 
@@ -56,18 +57,24 @@ export function collectSecrets(scope: Scope): Set<string> {
 }
 
 export function createScope(vars: Vars, revealed: Set<string> = new Set()): Scope {
-  const resolving = new Set<string>();
+  /** Variables being resolved, in order, with their text as written. */
+  const resolving = new Map<string, string>();
   const memo = new WeakMap<object, Map<string, unknown>>();
   let root: Record<string, unknown>;
 
   function resolveString(text: string, path: string): unknown {
     if (!hasTemplate(text)) return text;
     if (resolving.has(path)) {
-      const chain = [...resolving].slice([...resolving].indexOf(path));
+      const names = [...resolving.keys()];
+      const chain = names.slice(names.indexOf(path));
       const msg = chain.length === 1 ? `variable "${path}" refers to itself: ${JSON.stringify(text)}` : `variable "${path}" refers to itself in a cycle: ${[...chain, path].join(' -> ')}`;
-      throw new InputError(msg, { code: 'VAR_CYCLE' });
+      const where = chain.map((n) => [n, originOf(n.slice(n.lastIndexOf('.') + 1), resolving.get(n)!)] as const);
+      const known = where.filter(([, at]) => at !== undefined);
+      const first = known[0]?.[1]?.file;
+      const shown = known.map(([n, at]) => `${n} at ${at!.file === first && n !== known[0]![0] ? 'line ' : `${at!.file}:`}${at!.line}:${at!.column}`).join(', ');
+      throw new InputError(known.length > 0 ? `${msg} (${shown})` : msg, { code: 'VAR_CYCLE', location: where[0]?.[1] });
     }
-    resolving.add(path);
+    resolving.set(path, text);
     try {
       return wrap(evaluate(text, root, { origin: `variable "${path}"`, revealed }), path);
     } finally {

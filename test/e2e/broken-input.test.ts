@@ -11,6 +11,9 @@
  *   at: FILE:LINE, or a list of them (FILE relative to the case directory)
  *   args: extra arguments for both commands (e.g. [-e, x=1])
  *   commands: [validate, apply] by default; or a list of full argument lists
+ *   absent: fragments that must appear nowhere in the output (a secret given in the input)
+ *   maxMs: a wall-time bound this case always holds (resource bounds: alias bombs, huge inputs)
+ *   env: extra environment (e.g. NODE_OPTIONS: --max-old-space-size=128 to prove small memory)
  */
 import test from 'ava';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +33,9 @@ interface Expect {
   at?: string | string[];
   args?: string[];
   commands?: string[][];
+  absent?: string[];
+  maxMs?: number;
+  env?: Record<string, string>;
 }
 
 let server: Server;
@@ -83,7 +89,7 @@ for (const name of cases) {
       const argv = [...base, ...(expect.args ?? [])].map((a) => a.replaceAll('@PORT@', String(port)).replaceAll('@DIR@', dir));
       const before = accepts;
       const t0 = Date.now();
-      const r = await hostforge(argv, { cwd: dir, env: { HOSTFORGE_CONFIG: '', ANSIBLE_CONFIG: join(dir, 'no-ansible.cfg') }, timeoutMs: 20_000 });
+      const r = await hostforge(argv, { cwd: dir, env: { HOSTFORGE_CONFIG: '', ANSIBLE_CONFIG: join(dir, 'no-ansible.cfg'), ...expect.env }, timeoutMs: 20_000 });
       const ms = Date.now() - t0;
       const shown = `${argv.join(' ')} → exit ${r.code} in ${ms} ms\n${r.stderr}${r.stdout}`;
       t.is(r.code, 1, shown);
@@ -92,8 +98,10 @@ for (const name of cases) {
         const [file, line] = at.split(':');
         t.true(r.stderr.includes(`${join(dir, file!)}:${line}:`), `missing location ${at}:\n${shown}`);
       }
+      for (const a of expect.absent ?? []) t.false(r.stderr.includes(a) || r.stdout.includes(a), `${JSON.stringify(a)} was printed:\n${shown}`);
       t.is(accepts, before, `a connection was attempted:\n${shown}`);
       if (MAX_MS !== undefined) t.true(ms < MAX_MS, `took ${ms} ms (bound ${MAX_MS}):\n${shown}`);
+      if (expect.maxMs !== undefined) t.true(ms < expect.maxMs, `took ${ms} ms (this case's bound ${expect.maxMs}):\n${shown}`);
       t.false(r.stderr.includes('    at '), `a stack trace was printed:\n${shown}`);
     }
   });

@@ -81,6 +81,13 @@ test('splitting', (t) => {
   t.deepEqual(splitHostPattern('web*[1:2]:db'), ['web*[1:2]', 'db']);
   t.deepEqual(splitHostPattern('::1'), ['::1']);
   t.deepEqual(splitHostPattern('a, b ,,c'), ['a', 'b', 'c']);
+  t.deepEqual(splitHostPattern('web[1:]:db'), ['web[1:]', 'db']);
+});
+
+test('a pattern the split would drop characters of is refused (Ansible turns `~[` into `~`: every host)', (t) => {
+  for (const p of ['~[', 'web[', 'web]', 'a:b[1:2', 'x]y']) {
+    t.throws(() => splitHostPattern(p), { message: /unbalanced "\[" or "\]"/ }, p);
+  }
 });
 
 test('fnmatch like Python', (t) => {
