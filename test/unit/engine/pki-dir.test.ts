@@ -12,7 +12,7 @@ test('each example inventory puts its CA beside itself; hosts of one inventory s
     const dir = join(REPO, 'inventories', name);
     const inv = await loadInventory([dir]);
     const dirs = pkiDirsOf(inv.hosts(), inv, run());
-    t.deepEqual([...dirs.keys()].map((d) => resolve(d ?? '')), [join(dir, 'pki')], name);
+    t.deepEqual([...dirs.keys()].map((d) => resolve(d ?? '')), [join(dir, '.pki')], name);
     t.is(dirs.values().next().value?.length, 3);
   }
 });
