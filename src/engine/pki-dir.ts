@@ -6,10 +6,14 @@
  */
 import { homedir } from 'node:os';
 import { InputError } from '../errors.js';
+import { caExpiryWarning, warnDays } from '../pki/expiry.js';
+import type { PkiService } from '../pki/types.js';
 import type { InventoryView, RunVars } from './context.js';
 import { buildScope, type HostRunState } from './context.js';
 
 export const PKI_DIR_VAR = 'hostforge_pki_dir';
+/** Warn when the CA or a certificate expires within this many days (default 30; 0: never). */
+export const PKI_WARN_VAR = 'hostforge_pki_warn_days';
 
 /** The host's CA directory from its (rendered) variables; undefined: the run's default. */
 export function pkiDirOf(vars: Record<string, unknown>): string | undefined {
@@ -22,15 +26,39 @@ export function pkiDirOf(vars: Record<string, unknown>): string | undefined {
 
 /**
  * Every CA directory the given hosts use, as the inventory and -e say (before any play
- * or task vars): the run opens each before contacting a host. `null` stands for the default.
+ * or task vars), with the hosts and the widest warning window any of them asks for. `null`: the default.
  */
-export function pkiDirsOf(hosts: readonly string[], inv: InventoryView, run: RunVars): Map<string | null, string[]> {
+export function pkiDirsOf(hosts: readonly string[], inv: InventoryView, run: RunVars): Map<string | null, { hosts: string[]; warnDays: number }> {
   const states = new Map<string, HostRunState>();
-  const out = new Map<string | null, string[]>();
+  const out = new Map<string | null, { hosts: string[]; warnDays: number }>();
   for (const host of hosts) {
     const scope = buildScope({ inv, run, host, states, playVars: {}, playHosts: [] });
     const dir = pkiDirOf(scope.context) ?? null;
-    out.set(dir, [...(out.get(dir) ?? []), host]);
+    const days = warnDays(PKI_WARN_VAR in scope.context ? scope.context[PKI_WARN_VAR] : undefined, PKI_WARN_VAR);
+    const seen = out.get(dir);
+    out.set(dir, { hosts: [...(seen?.hosts ?? []), host], warnDays: Math.max(seen?.warnDays ?? days, days) });
   }
   return out;
+}
+
+/**
+ * Open, before any host is contacted, the CA of every host that runs a certificate task
+ * (bad input when one cannot be opened); returns the expiry warnings of those CAs.
+ */
+export async function openRunCas(hosts: readonly string[], inv: InventoryView, run: RunVars, pki: (dir?: string) => Promise<PkiService>, now = Date.now()): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const [dir, group] of pkiDirsOf([...new Set(hosts)], inv, run)) {
+    let ca: PkiService;
+    try {
+      ca = await pki(dir ?? undefined);
+    } catch (err) {
+      const h = group.hosts;
+      const whose = dir === null ? '' : ` (${PKI_DIR_VAR} ${dir} of ${h.slice(0, 3).join(', ')}${h.length > 3 ? ', ...' : ''})`;
+      throw new InputError(`this playbook issues certificates, but the CA${whose} cannot be opened: ${(err as Error).message}`, { code: 'USAGE', cause: err });
+    }
+    const v = ca.caValidity();
+    const warning = group.warnDays > 0 ? caExpiryWarning(v, v.dir, group.warnDays, now) : null;
+    if (warning) warnings.push(warning);
+  }
+  return warnings;
 }

@@ -9,7 +9,7 @@ import { connectionFor, type Inventory } from '../inventory/index.js';
 import type { Vars } from '../modules/types.js';
 import type { LoadedPlaybook } from '../playbook/load.js';
 import { flattenTasks, type Task } from '../playbook/types.js';
-import { pkiDirsOf } from './pki-dir.js';
+import { openRunCas } from './pki-dir.js';
 import type { PkiService } from '../pki/types.js';
 import { withSshConfig } from './ssh-spec.js';
 import { ConnectionPool } from './connections.js';
@@ -98,17 +98,11 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   // A run that issues certificates needs the CA: find out now, not half-way through.
   const CA_MODULES = new Set(['certificate', 'crl']);
   const caHosts = plays.filter(({ play }) => flattenTasks([...play.tasks, ...play.handlers]).some((t) => CA_MODULES.has(t.module))).flatMap((p) => p.hosts);
-  for (const [dir, hosts] of pkiDirsOf([...new Set(caHosts)], inv, run)) {
-    try {
-      await opts.pki(dir ?? undefined);
-    } catch (err) {
-      const whose = dir === null ? '' : ` (hostforge_pki_dir ${dir} of ${hosts.slice(0, 3).join(', ')}${hosts.length > 3 ? ', ...' : ''})`;
-      throw new InputError(`this playbook issues certificates, but the CA${whose} cannot be opened: ${(err as Error).message}`, { code: 'USAGE', cause: err });
-    }
-  }
+  const caWarnings = await openRunCas(caHosts, inv, run, opts.pki);
 
   const allHosts = [...new Set(plays.flatMap((p) => p.hosts))];
   reporter.emit({ type: 'run_start', playbook: opts.playbook.file, check: opts.check, hosts: allHosts.length });
+  for (const msg of caWarnings) reporter.emit({ type: 'warning', msg });
   const states = new Map<string, HostRunState>();
   const recap: Record<string, Recap> = {};
   for (const h of allHosts) {

@@ -13,7 +13,8 @@ test('each example inventory puts its CA beside itself; hosts of one inventory s
     const inv = await loadInventory([dir]);
     const dirs = pkiDirsOf(inv.hosts(), inv, run());
     t.deepEqual([...dirs.keys()].map((d) => resolve(d ?? '')), [join(dir, '.pki')], name);
-    t.is(dirs.values().next().value?.length, 3);
+    t.is(dirs.values().next().value?.hosts.length, 3);
+    t.is(dirs.values().next().value?.warnDays, 30);
   }
 });
 
