@@ -8,7 +8,8 @@
  *   < role params < extra vars (-e)
  *
  * plus magic variables: inventory_hostname, inventory_hostname_short, group_names,
- * groups, hostvars, play_hosts, ansible_check_mode, playbook_dir, role_path, item.
+ * groups, hostvars, play_hosts, ansible_check_mode, playbook_dir, role_path, item,
+ * inventory_dir and inventory_file.
  */
 import type { Facts, Vars } from '../modules/types.js';
 import type { BlockFrame, RoleRef, Task } from '../playbook/types.js';
@@ -23,6 +24,8 @@ export interface InventoryView {
   groupNames(host: string): string[];
   groupMembers(group: string): string[];
   groups(): string[];
+  /** Ansible's magic variables of the inventory (inventory_dir, inventory_file, ...). */
+  magicVars?(host: string): Record<string, unknown>;
 }
 
 export interface HostRunState {
@@ -113,7 +116,9 @@ export function scopeVars(input: ScopeInput): Vars {
       get: () => createScope(hostOnlyVars(inv, states.get(h), h), run.revealed).context,
     });
   }
+  const fromInventory = inv.magicVars?.(host);
   const magic: Vars = {
+    ...(fromInventory ? { inventory_dir: fromInventory.inventory_dir, inventory_file: fromInventory.inventory_file } : {}),
     inventory_hostname: host,
     inventory_hostname_short: host.split('.')[0],
     group_names: inv.groupNames(host),

@@ -9,6 +9,7 @@ import { connectionFor, type Inventory } from '../inventory/index.js';
 import type { Vars } from '../modules/types.js';
 import type { LoadedPlaybook } from '../playbook/load.js';
 import { flattenTasks, type Task } from '../playbook/types.js';
+import { openRunCas } from './pki-dir.js';
 import type { PkiService } from '../pki/types.js';
 import { withSshConfig } from './ssh-spec.js';
 import { ConnectionPool } from './connections.js';
@@ -34,8 +35,8 @@ export interface RunOptions {
   extraVars: Vars;
   acceptNewHostKeys: boolean;
   reporter: Reporter;
-  /** Opens the bastion's CA on first use. */
-  pki: () => Promise<PkiService>;
+  /** Opens the bastion's CA on first use: `dir` from the host's hostforge_pki_dir, else the run's default. */
+  pki: (dir?: string) => Promise<PkiService>;
   /** apply --plan-file: the saved `--check --json` output the run must match. */
   savedPlan?: SavedPlan;
   /** Filled with every secret value revealed by templates, for redaction. */
@@ -96,16 +97,12 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   await preflight({ plays, inv, run, tagFilter });
   // A run that issues certificates needs the CA: find out now, not half-way through.
   const CA_MODULES = new Set(['certificate', 'crl']);
-  if (plays.some(({ play, hosts }) => hosts.length > 0 && flattenTasks([...play.tasks, ...play.handlers]).some((t) => CA_MODULES.has(t.module)))) {
-    try {
-      await opts.pki();
-    } catch (err) {
-      throw new InputError(`this playbook issues certificates, but the CA cannot be opened: ${(err as Error).message}`, { code: 'USAGE', cause: err });
-    }
-  }
+  const caHosts = plays.filter(({ play }) => flattenTasks([...play.tasks, ...play.handlers]).some((t) => CA_MODULES.has(t.module))).flatMap((p) => p.hosts);
+  const caWarnings = await openRunCas(caHosts, inv, run, opts.pki);
 
   const allHosts = [...new Set(plays.flatMap((p) => p.hosts))];
   reporter.emit({ type: 'run_start', playbook: opts.playbook.file, check: opts.check, hosts: allHosts.length });
+  for (const msg of caWarnings) reporter.emit({ type: 'warning', msg });
   const states = new Map<string, HostRunState>();
   const recap: Record<string, Recap> = {};
   for (const h of allHosts) {

@@ -23,6 +23,7 @@ import { PlanningGuard, PredictedHost } from './predicted-host.js';
 import { loopItems, loopRegister, loopVars, pauseBetween } from './loops.js';
 import { summarizeLoop } from './recap.js';
 import { debugDisplay } from './display.js';
+import { pkiDirOf } from './pki-dir.js';
 
 export interface TaskEnv {
   inv: InventoryView;
@@ -37,7 +38,7 @@ export interface TaskEnv {
   playEnvironment?: unknown;
   pool: ConnectionPool;
   reporter: Reporter;
-  pki: () => Promise<PkiService>;
+  pki: (dir?: string) => Promise<PkiService>;
   /** apply --plan-file: act only where the fresh plan equals the saved one. */
   savedPlan?: SavedPlan;
 }
@@ -153,7 +154,7 @@ async function runItem(task: Task, mod: AnyModule, baseHost: Host, scope: Scope,
     vars: scope.context,
     warn: (msg) => env.reporter.emit({ type: 'warning', host: host.name, msg }),
     probeLogin: () => env.pool.probeLogin(host.name),
-    pki: env.pki,
+    pki: () => env.pki(pkiDirOf(scope.context)),
     hostvars: lazyHostvars(env),
     groups: groupsMap(env.inv),
   };
