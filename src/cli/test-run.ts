@@ -109,7 +109,7 @@ export function addressRewriter(from: LabInfo, to: LabInfo): (s: string) => stri
 
 /** The failed (not ignored) results and unreachable hosts of a run, one line each. */
 export function failureLines(o: RunOutcome): string[] {
-  const failed = o.results.filter((r) => r.status === 'failed' && !r.ignored);
+  const failed = o.results.filter((r) => (r.status === 'failed' || r.status === 'unreachable') && !r.ignored);
   return [
     ...o.unreachable.map((u) => `${u.host}: unreachable: ${u.msg}`),
     ...failed.map((r) => `${r.host} | ${r.task}${r.item !== undefined ? ` (item=${r.item})` : ''}: ${r.noLog ? '(hidden: no_log)' : (r.msg ?? 'failed')}`),
