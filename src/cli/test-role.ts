@@ -22,7 +22,10 @@ interface TestCliOptions {
   verbose: number;
 }
 
-const write = (s: string): void => void process.stdout.write(redactOutput(s));
+let muted = false;
+const write = (s: string): void => {
+  if (!muted) process.stdout.write(redactOutput(s));
+};
 
 function verdictLines(v: Verdict): string {
   const head = `${v.phase.padEnd(12)} ${(v.ok ? 'ok' : 'FAILED').padEnd(7)} ${v.summary} (${(v.ms / 1000).toFixed(1)} s)`;
@@ -59,6 +62,7 @@ async function testRole(roleArg: string, o: TestCliOptions): Promise<void> {
     return;
   }
   write(`test ${scenario.role}: ${scenario.file} (${scenario.hosts} host(s))\n`);
+  const release = tearDownOnSignal([labName, `${labName}-c`]);
   const t0 = Date.now();
   const result = await runScenario(scenario, {
     labName,
@@ -85,7 +89,36 @@ async function testRole(roleArg: string, o: TestCliOptions): Promise<void> {
       ].join('\n'),
     );
   }
+  release();
   process.exitCode = result.exitCode;
+}
+
+/**
+ * Interrupted (Ctrl-C, kill, a closed terminal) or its output closed (| head): the labs still
+ * come down. Returns the function that removes the handlers once the run tore them down itself.
+ */
+function tearDownOnSignal(names: string[]): () => void {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: removing labs ${names.join(', ')}\n`);
+    void import('../lab/index.js')
+      .then(async ({ labDown }) => {
+        for (const name of names) await labDown({ name }).catch(() => undefined);
+      })
+      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  // A closed stdout (EPIPE) must not end the run before its labs are down: output stops, the run goes on.
+  const quiet = (): void => {
+    muted = true;
+  };
+  process.stdout.on('error', quiet);
+  for (const sig of signals) process.on(sig, stop);
+  return () => {
+    for (const sig of signals) process.off(sig, stop);
+  };
 }
 
 export function registerTestCommand(program: Command): void {

@@ -72,6 +72,17 @@ test.serial('test etcd: the shipped role passes its scenario (3 members, mTLS, a
   t.deepEqual(await harnessLabs(), []);
 });
 
+test.serial('test pki_node and test uwsgi_node: the other shipped roles pass their scenarios', async (t) => {
+  if (skip) return t.pass(skip);
+  for (const name of ['pki_node', 'uwsgi_node']) {
+    const r = await hostforge(['test', name]);
+    t.is(r.code, 0, r.stdout + r.stderr);
+    t.regex(phaseLine(r.stdout, 'check'), /ok +the check run on fresh hosts listed exactly the converge's [1-9]\d* change/, name);
+    t.regex(phaseLine(r.stdout, 'verify'), / ok /, name);
+  }
+  t.deepEqual(await harnessLabs(), []);
+});
+
 test.serial('a role that changes something on every run fails the idempotence phase (exit 6)', async (t) => {
   if (skip) return t.pass(skip);
   role('stamp', {
