@@ -23,6 +23,7 @@ import { PlanningGuard, PredictedHost } from './predicted-host.js';
 import { loopItems, loopRegister, loopVars, pauseBetween } from './loops.js';
 import { summarizeLoop } from './recap.js';
 import { debugDisplay } from './display.js';
+import { noteRebootEffects } from './reboot-required.js';
 
 export interface TaskEnv {
   inv: InventoryView;
@@ -153,6 +154,7 @@ async function runItem(task: Task, mod: AnyModule, baseHost: Host, scope: Scope,
     vars: scope.context,
     warn: (msg) => env.reporter.emit({ type: 'warning', host: host.name, msg }),
     probeLogin: () => env.pool.probeLogin(host.name),
+    link: env.pool.link(host.name),
     pki: env.pki,
     hostvars: lazyHostvars(env),
     groups: groupsMap(env.inv),
@@ -184,6 +186,7 @@ async function runItem(task: Task, mod: AnyModule, baseHost: Host, scope: Scope,
       return { status: 'skipped', changes: listed, result: resultFrom(undefined, listed, 'skipped'), msg: 'not run in check mode', item, durationMs: Date.now() - t0 };
     }
     state.predicted.record(changes);
+    noteRebootEffects(state, mod, changes, args);
     const status: HostStatus = changes.length > 0 ? 'changed' : 'ok';
     return { status, changes, result: resultFrom(undefined, changes, status), item, durationMs: Date.now() - t0 };
   }
@@ -192,6 +195,7 @@ async function runItem(task: Task, mod: AnyModule, baseHost: Host, scope: Scope,
   if (changes.length > 0) {
     applied = await mod.apply(host as never, changes, args as never, ctx);
     host.invalidate();
+    noteRebootEffects(state, mod, changes, args);
     status = 'changed';
   } else if (mod.readOnly) {
     // Read-only modules produce their result through apply() with no change.
