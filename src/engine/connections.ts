@@ -82,17 +82,20 @@ export class ConnectionPool {
     };
   }
 
-  /** Run `script` on each of these hosts that has a live connection (reboot-required.ts); no answer is left out. */
-  async probe(hosts: readonly string[], script: string): Promise<Map<string, string>> {
+  /**
+   * Each request's script on its host, if that host has a live connection (reboot-required.ts),
+   * with the host's own become; a host that does not answer is left out.
+   */
+  async probe(requests: readonly { host: string; script: string; stdin?: string }[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     await Promise.all(
-      hosts.map(async (name) => {
+      requests.map(async ({ host: name, script, stdin }) => {
         if (this.#opts.isLocal?.(name)) return;
         const host = await this.#open.get(name)?.catch(() => undefined);
         if (!host || host.connection.closed === true) return;
         try {
-          const r = await host.connection.exec(script, undefined, 10_000);
-          if (r.code === 0) out.set(name, r.stdout.toString('utf8'));
+          const r = await host.exec({ script }, { timeoutMs: 10_000, ...(stdin !== undefined ? { stdin } : {}) });
+          if (r.code === 0) out.set(name, r.stdout);
         } catch {
           /* the host went away: nothing to say about it */
         }

@@ -1,6 +1,10 @@
 /** "reboot required": what the engine records per host, Debian's flag file, the recap lines. */
 import test from 'ava';
-import { flagReason, noteRebootEffects, rebootRequired, FLAG_PROBE } from '../../../src/engine/reboot-required.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { flagReasons, flagScript, noteRebootEffects, rebootRequired, type FlagRequest } from '../../../src/engine/reboot-required.js';
 import type { HostRunState } from '../../../src/engine/context.js';
 import { PredictedState } from '../../../src/engine/predicted-host.js';
 import { fstabModule } from '../../../src/modules/fstab.js';
@@ -39,10 +43,25 @@ test('a reboot task clears what came before it; changes after it count again', (
   t.deepEqual(s.reboot?.reasons, ['fstab entry for /srv in /etc/fstab']);
 });
 
-test("Debian's /var/run/reboot-required, with the packages that asked for it", (t) => {
-  t.is(flagReason(''), undefined);
-  t.is(flagReason('REQUIRED\n'), '/var/run/reboot-required');
-  t.is(flagReason('REQUIRED\nlinux-image-6.1.0-18-amd64\nlibc6\nlibc6\n'), '/var/run/reboot-required (linux-image-6.1.0-18-amd64, libc6)');
+test("Debian's /var/run/reboot-required, with the packages that asked for it and our reasons", (t) => {
+  t.deepEqual(flagReasons(''), []);
+  t.deepEqual(flagReasons('REQUIRED\n'), ['/var/run/reboot-required']);
+  t.deepEqual(flagReasons('REQUIRED\nPKG linux-image-6.1.0-18-amd64\nPKG libc6\nPKG libc6\n'), ['/var/run/reboot-required (linux-image-6.1.0-18-amd64, libc6)']);
+  t.deepEqual(flagReasons('REQUIRED\nWHY kernel command line in /etc/default/grub\n'), ['kernel command line in /etc/default/grub']);
+  t.deepEqual(flagReasons('REQUIRED\nPKG libc6\nWHY fstab entry for / in /etc/fstab\n'), ['fstab entry for / in /etc/fstab', '/var/run/reboot-required (libc6)']);
+});
+
+test('the flag script (local /bin/sh, scratch directory): written once the Debian way, each reason once, read back', (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'hf-rr-'));
+  const flag = join(d, 'reboot-required');
+  const sh = (script: string, input = ''): string => spawnSync('/bin/sh', ['-c', script], { input, encoding: 'utf8' }).stdout;
+  t.is(sh(flagScript(false, flag)), '', 'no flag: nothing to say');
+  t.is(sh(flagScript(true, flag), 'kernel command line in /etc/default/grub\n'), 'REQUIRED\nWHY kernel command line in /etc/default/grub\n');
+  t.is(readFileSync(flag, 'utf8'), '*** System restart required ***\n');
+  writeFileSync(`${flag}.pkgs`, 'linux-image-amd64\n');
+  const again = sh(flagScript(true, flag), 'kernel command line in /etc/default/grub\nfstab entry for / in /etc/fstab\n');
+  t.deepEqual(flagReasons(again), ['kernel command line in /etc/default/grub', 'fstab entry for / in /etc/fstab', `${flag} (linux-image-amd64)`.replace(flag, '/var/run/reboot-required')]);
+  t.is(readFileSync(`${flag}.hostforge`, 'utf8'), 'kernel command line in /etc/default/grub\nfstab entry for / in /etc/fstab\n');
 });
 
 test('the end of the run: recorded reasons plus the flag; unreachable hosts and (check) rebooted hosts are not asked', async (t) => {
@@ -52,12 +71,11 @@ test('the end of the run: recorded reasons plus the flag; unreachable hosts and 
     ['c', state('c', { unreachable: true })],
     ['d', state('d', { reboot: { reasons: [], rebooted: true } })],
   ]);
-  const asked: string[][] = [];
+  const asked: FlagRequest[][] = [];
   const reader = {
-    probe: async (hosts: readonly string[], script: string) => {
-      t.is(script, FLAG_PROBE);
-      asked.push([...hosts]);
-      return new Map(hosts.map((h) => [h, h === 'c' ? '' : 'REQUIRED\nlinux-image-amd64\n']));
+    probe: async (requests: readonly FlagRequest[]) => {
+      asked.push([...requests]);
+      return new Map(requests.map((r) => [r.host, 'REQUIRED\nPKG linux-image-amd64\n']));
     },
   };
   t.deepEqual(await rebootRequired(states, reader, false), {
@@ -65,9 +83,13 @@ test('the end of the run: recorded reasons plus the flag; unreachable hosts and 
     b: ['/var/run/reboot-required (linux-image-amd64)'],
     d: ['/var/run/reboot-required (linux-image-amd64)'],
   });
-  t.deepEqual(asked[0], ['a', 'b', 'd']);
+  t.deepEqual(asked[0]!.map((r) => r.host), ['a', 'b', 'd']);
+  t.is(asked[0]![0]!.stdin, 'kernel command line in /etc/default/grub\n', 'a real run records its reasons on the host');
+  t.is(asked[0]![1]!.stdin, undefined);
+  t.is(asked[0]![0]!.script, flagScript(true));
   await rebootRequired(states, reader, true);
-  t.deepEqual(asked[1], ['a', 'b'], 'check mode: a host the run would reboot has its flag cleared by then');
+  t.deepEqual(asked[1]!.map((r) => r.host), ['a', 'b'], 'check mode: a host the run would reboot has its flag cleared by then');
+  t.true(asked[1]!.every((r) => r.stdin === undefined && r.script === flagScript(false)), 'check mode writes nothing');
 });
 
 test('recap lines: one per host that needs a reboot, aligned with the recap', (t) => {
