@@ -17,7 +17,7 @@
 import { failureKind, TaskError } from '../errors.js';
 import type { ApplyResult, Change, Module } from './types.js';
 import { int, nonEmpty, object, str, strOrList, type Schema } from './support/schema.js';
-import { detachedScript, rebootCommandLine } from './reboot/command.js';
+import { DONE_MARK, detachedScript, ISSUED_MARK, issueResult, rebootCommandLine } from './reboot/command.js';
 import { readBootId, waitForReboot, type WaitSpec } from './reboot/wait.js';
 
 export interface RebootArgs {
@@ -82,8 +82,14 @@ export function makeRebootModule(wait: Pick<WaitSpec, 'backoff'> = {}): Module<R
     const t0 = Date.now();
     try {
       const r = await host.exec({ script: detachedScript(command) }, { timeoutMs: 30_000 });
-      if (r.code !== 0) {
-        const e = new TaskError(`Reboot command failed. Error was: '${r.stdout.trim()}, ${r.stderr.trim()}'`);
+      // No verdict and an ordinary exit code: the script itself failed (mktemp: no writable directory).
+      // A signal's code (128+N) without a verdict: the host killed it on its way down.
+      if (!r.stdout.includes(ISSUED_MARK) && !r.stdout.includes(DONE_MARK) && r.code > 0 && r.code < 128) {
+        throw new TaskError(`reboot: cannot issue the reboot command: ${r.stderr.trim()}`);
+      }
+      const v = issueResult(r.stdout);
+      if (!v.issued) {
+        const e = new TaskError(`Reboot command failed (exit ${v.code}). Error was: '${v.output}'`);
         throw Object.assign(e, { result: { rebooted: false, elapsed: Math.floor((Date.now() - t0) / 1000) } });
       }
     } catch (err) {

@@ -59,14 +59,15 @@ export async function rebootCommandLine(host: Host, a: RebootCommandArgs): Promi
   return args === '' ? shQuote(path) : `${shQuote(path)} ${args}`;
 }
 
-/** Exit code of the script when the command is still running after the wait: it was issued. */
-const ISSUED = 0;
+/** What the issuing script prints last: the command's exit code, or that it is still running. */
+export const DONE_MARK = 'HOSTFORGE_REBOOT_RC=';
+export const ISSUED_MARK = 'HOSTFORGE_REBOOT_ISSUED';
 
 /**
  * Issue `commandLine` in a new session (setsid; nohup where there is none), every stream
- * redirected, and wait up to `waitS` seconds for it: a command that fails at once (not found,
- * not permitted) reports its exit code and output; one that is still running, or that returned
- * 0, has been issued. The link may go away during the wait: the caller takes that as issued.
+ * redirected, and wait up to `waitS` seconds for it: a command that ends in that time prints
+ * its output and `HOSTFORGE_REBOOT_RC=<code>`; one still running prints HOSTFORGE_REBOOT_ISSUED.
+ * Neither (the script was killed, or the link went away): the host is going down, also issued.
  */
 export function detachedScript(commandLine: string, waitS = 3): string {
   // The command's own session removes its directory a while after the wait (unless the host is down by then).
@@ -78,7 +79,15 @@ export function detachedScript(commandLine: string, waitS = 3): string {
     `else nohup /bin/sh -c ${shQuote(run)} "$d" ${shQuote(commandLine)} </dev/null >/dev/null 2>&1 & fi`,
     'i=0',
     `while [ ! -s "$d/rc" ] && [ "$i" -lt ${steps} ]; do sleep 0.1; i=$((i+1)); done`,
-    'if [ -s "$d/rc" ]; then rc=$(cat "$d/rc"); cat "$d/out"; rm -rf "$d"; exit "$rc"; fi',
-    `exit ${ISSUED}`,
+    `if [ -s "$d/rc" ]; then rc=$(cat "$d/rc"); cat "$d/out"; rm -rf "$d"; echo; echo "${DONE_MARK}$rc"; exit 0; fi`,
+    `echo ${ISSUED_MARK}`,
   ].join('\n');
+}
+
+/** The issuing script's verdict: the command's exit code and output, or issued (still running, or the host went down). */
+export function issueResult(stdout: string): { issued: true } | { issued: false; code: number; output: string } {
+  const at = stdout.lastIndexOf(DONE_MARK);
+  if (at < 0) return { issued: true };
+  const code = Number(stdout.slice(at + DONE_MARK.length).trim());
+  return code === 0 ? { issued: true } : { issued: false, code, output: stdout.slice(0, at).trim() };
 }

@@ -5,7 +5,7 @@
 import test from 'ava';
 import { failureKind, TaskError, UnreachableError } from '../../../src/errors.js';
 import { makeRebootModule, rebootModule, type RebootArgs } from '../../../src/modules/reboot.js';
-import { detachedScript, rebootCommandLine, splitRebootCommand } from '../../../src/modules/reboot/command.js';
+import { detachedScript, issueResult, rebootCommandLine, splitRebootCommand } from '../../../src/modules/reboot/command.js';
 import { RebootTimeout } from '../../../src/modules/reboot/wait.js';
 import type { HostLink } from '../../../src/modules/types.js';
 import { validator } from '../../../src/playbook/schema.js';
@@ -186,20 +186,22 @@ test('reboot: never back within reboot_timeout: a failed task (not unreachable),
 test('reboot: a failing reboot command fails the task with its output', async (t) => {
   const m = new Machine();
   m.host.on('boot_id', () => ({ stdout: 'boot-1\n' }));
-  m.host.on('shutdown -r', { code: 1, stderr: 'Failed to talk to init daemon.' });
+  m.host.on('shutdown -r', { stdout: 'Failed to talk to init daemon.\n\nHOSTFORGE_REBOOT_RC=1\n' });
   const err = await t.throwsAsync(reboot(m, {}, m.link()), { instanceOf: TaskError });
-  t.is(err!.message, "Reboot command failed. Error was: ', Failed to talk to init daemon.'");
+  t.is(err!.message, "Reboot command failed (exit 1). Error was: 'Failed to talk to init daemon.'");
   t.deepEqual(m.calls, [], 'the connection is kept: the host did not go down');
 });
 
 test('reboot: the detached issue reports a command that fails at once, and returns while one runs', async (t) => {
   const failed = await localExec({ script: detachedScript('echo nope >&2; exit 3', 2) });
-  t.is(failed.code, 3);
-  t.is(failed.stdout.trim(), 'nope');
+  t.is(failed.code, 0);
+  t.deepEqual(issueResult(failed.stdout), { issued: false, code: 3, output: 'nope' });
   const ok = await localExec({ script: detachedScript('true', 2) });
-  t.is(ok.code, 0);
-  // Still running after the wait: issued (exit 0); it holds none of the session's streams.
+  t.deepEqual(issueResult(ok.stdout), { issued: true });
+  t.regex(ok.stdout, /HOSTFORGE_REBOOT_RC=0\n$/);
+  // Still running after the wait: issued; it holds none of the session's streams.
   const running = await localExec({ script: detachedScript('sleep 3', 0.3) });
-  t.is(running.code, 0);
-  t.is(running.stdout, '');
+  t.is(running.stdout, 'HOSTFORGE_REBOOT_ISSUED\n');
+  // The script killed by the host going down prints no verdict: issued.
+  t.deepEqual(issueResult(''), { issued: true });
 });
