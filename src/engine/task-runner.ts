@@ -188,7 +188,7 @@ async function runItem(task: Task, mod: AnyModule, baseHost: Host, scope: Scope,
     state.predicted.record(changes);
     noteRebootEffects(state, mod, changes, args);
     const status: HostStatus = changes.length > 0 ? 'changed' : 'ok';
-    return { status, changes, result: resultFrom(undefined, changes, status), item, durationMs: Date.now() - t0 };
+    return { status, changes, result: resultFrom(mod.checkResult?.(changes, args as never), changes, status), item, durationMs: Date.now() - t0 };
   }
   let applied: ApplyResult | void = undefined;
   let status: HostStatus = 'ok';

@@ -58,6 +58,8 @@ export function makeRebootModule(wait: Pick<WaitSpec, 'backoff'> = {}): Module<R
   args: rebootSchema,
   checkMode: 'full',
   reboots: true,
+  // Ansible's check mode result: {changed: true, elapsed: 0, rebooted: true}.
+  checkResult: (changes) => (changes.length > 0 ? { rebooted: true, elapsed: 0 } : {}),
   async plan(host, args, ctx): Promise<Change[]> {
     if (!ctx.link || ctx.link.local) throw new TaskError('Running reboot with local connection would reboot the control node.');
     const command = await rebootCommandLine(host, args);

@@ -184,6 +184,8 @@ export interface Module<A> {
    * reports "reboot required" for the host unless a `reboot` task runs after them.
    */
   rebootNeeded?(changes: Change[], args: A): string | undefined;
+  /** Check mode: the result the task registers for these planned changes (what Ansible's check mode returns). */
+  checkResult?(changes: Change[], args: A): ApplyResult;
   /** The module reboots the host (clears what rebootNeeded reported before it). */
   reboots?: boolean;
   /** Read-only: [] means already in state. */
