@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostPaths } from '../../src/lab/rootfs.js';
 import { events, hostforge, recapOf, REPO } from '../helpers/cli.js';
+import { hasAnsible, runCommand } from '../helpers/ansible.js';
 import { labSkipReason, sshRun, startLab, stopLab, type LabHost, type LabInfo } from '../helpers/lab.js';
 
 const LAB = 'reboot';
@@ -253,6 +254,67 @@ test.serial('uwsgi_node: the reboot handler runs only where hostforge_reboot is 
   t.deepEqual(runEnd(r.stdout).rebootRequired, {
     node2: ['kernel command line in /etc/default/grub-uwsgi', 'fstab entry for / in /etc/fstab', 'fstab entry for /sys/fs/cgroup in /etc/fstab'],
   });
+});
+
+test.serial("Debian's ansible-playbook on the same host and arguments: the same result (rebooted, elapsed, changed), in check mode too", async (t) => {
+  if (skip) return t.pass(skip);
+  if (!hasAnsible) return t.pass('ansible-playbook is not installed');
+  const play = `- hosts: node4
+  gather_facts: false
+  tasks:
+    - name: reboot
+      reboot:
+        reboot_command: lab-reboot 2
+        search_paths: [/usr/local/sbin]
+        boot_time_command: "${LAB_BOOT_ID}"
+        reboot_timeout: 120
+      register: r
+    - name: show
+      debug:
+        var: r
+`;
+  writeFileSync(join(dir, 'oracle.yaml'), play);
+  writeFileSync(join(dir, 'oracle.ini'), [
+    `node4 ansible_host=${n[3]!.ip} ansible_user=root ansible_ssh_private_key_file=${lab.keyPath} ansible_python_interpreter=/usr/bin/python3`,
+    `[all:vars]`,
+    `ansible_ssh_common_args='-o UserKnownHostsFile=${lab.knownHostsPath} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes'`,
+    `hostforge_known_hosts=${lab.knownHostsPath}`,
+    '',
+  ].join('\n'));
+  // Ansible's copy of the play also dumps the registered result on the bastion (Jinja: its own file).
+  const dump = join(dir, 'ansible-r.json');
+  writeFileSync(join(dir, 'oracle-ansible.yaml'), `${play}    - name: dump
+      copy:
+        dest: ${dump}
+        content: "{{ r | to_json }}"
+      delegate_to: localhost
+      check_mode: false
+`);
+  const theirs = async (check: boolean): Promise<Record<string, unknown>> => {
+    const r = await runCommand('ansible-playbook', ['-i', join(dir, 'oracle.ini'), join(dir, 'oracle-ansible.yaml'), ...(check ? ['--check'] : [])], { ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3' });
+    if (r.code !== 0) throw new Error(`ansible-playbook: ${r.stdout.slice(-3000)} ${r.stderr}`);
+    return JSON.parse(readFileSync(dump, 'utf8')) as Record<string, unknown>;
+  };
+  const ours = async (check: boolean): Promise<Record<string, unknown>> => {
+    const r = await hostforge(['apply', join(dir, 'oracle.yaml'), '-i', join(dir, 'oracle.ini'), '--json', ...(check ? ['--check'] : [])]);
+    if (r.code !== 0) throw new Error(`hostforge: ${r.stdout.slice(-3000)} ${r.stderr}`);
+    const shown = events(r.stdout).find((e) => e.type === 'task_result' && e.task === 'show') as { display?: string } | undefined;
+    return (JSON.parse(shown?.display ?? '{}') as { r?: Record<string, unknown> }).r ?? {};
+  };
+  const pick = (r: Record<string, unknown>) => ({ changed: r.changed, rebooted: r.rebooted, elapsed: typeof r.elapsed === 'number' ? (r.elapsed as number) >= 2 : r.elapsed });
+
+  const before = reboots('node4');
+  const a = await theirs(false);
+  t.is(reboots('node4'), before + 1, 'ansible-playbook rebooted the host');
+  const h = await ours(false);
+  t.is(reboots('node4'), before + 2, 'and so did hostforge');
+  t.deepEqual(pick(h), pick(a));
+  t.deepEqual(pick(a), { changed: true, rebooted: true, elapsed: true });
+  const ac = await theirs(true);
+  const hc = await ours(true);
+  t.deepEqual({ changed: hc.changed, rebooted: hc.rebooted, elapsed: hc.elapsed }, { changed: ac.changed, rebooted: ac.rebooted, elapsed: ac.elapsed });
+  t.deepEqual({ changed: ac.changed, rebooted: ac.rebooted, elapsed: ac.elapsed }, { changed: true, rebooted: true, elapsed: 0 });
+  t.is(reboots('node4'), before + 2, 'check mode reboots nothing, with either tool');
 });
 
 test.serial('a host that never comes back fails after reboot_timeout (exit 2); the other hosts go on', async (t) => {
