@@ -45,6 +45,8 @@ export interface HostRunState {
   lastResult?: Vars;
   /** meta: end_host — no more tasks for this host in this play. */
   ended?: boolean;
+  /** What takes effect at the next boot (reboot-required.ts); rebooted: a reboot task ran since. */
+  reboot?: { reasons: string[]; rebooted: boolean };
 }
 
 export interface RunVars {

@@ -19,6 +19,7 @@ import { runPlay, type TagFilter } from './play-runner.js';
 import { countResult } from './recap.js';
 import { PredictedState } from './predicted-host.js';
 import { preflight } from './preflight.js';
+import { rebootRequired } from './reboot-required.js';
 import type { SavedPlan } from './saved-plan.js';
 import { inShard, type Shard } from './shard.js';
 
@@ -49,6 +50,8 @@ export interface RunSummary {
   exitCode: number;
   recap: Record<string, Recap>;
   durationMs: number;
+  /** Hosts that need a reboot, with why (reboot-required.ts). */
+  rebootRequired: Record<string, string[]>;
 }
 
 /** Ansible's implicit localhost: the bastion, unless the inventory says how to reach it. */
@@ -131,6 +134,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     reporter.emit(e);
   };
 
+  let reboots: Record<string, string[]> = {};
   try {
     for (const { play, hosts } of plays) {
       const eligible = hosts.filter((h) => !states.get(h)!.unreachable && !states.get(h)!.failed);
@@ -142,12 +146,13 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
       const { aborted } = await runPlay(play, orderHosts(eligible, play.order), { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult, onRescue, savedPlan: opts.savedPlan, beforeTask: opts.beforeTask });
       if (aborted) break;
     }
+    reboots = await rebootRequired(states, pool, opts.check);
   } finally {
     await pool.closeAll();
   }
   const exitCode = exitCodeFor(recap);
   const durationMs = Date.now() - t0;
-  reporter.emit({ type: 'run_end', recap, durationMs, exitCode });
+  reporter.emit({ type: 'run_end', recap, durationMs, exitCode, rebootRequired: reboots });
   await reporter.close();
-  return { exitCode, recap, durationMs };
+  return { exitCode, recap, durationMs, rebootRequired: reboots };
 }
