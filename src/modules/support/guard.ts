@@ -1,0 +1,123 @@
+/**
+ * Lockout guards for modules: the window and state directory from the task's variables, and
+ * `guarded()`: arm on the host → apply → prove a NEW login (and sudo, when the task becomes)
+ * → disarm; roll back at once when the login fails. If the run dies or its link is cut in
+ * between, the host's timer rolls back by itself (see hoststate/guard-script.ts).
+ */
+import { TaskError, errorMessage } from '../../errors.js';
+import { armGuard, type ArmedGuard, type GuardSpec } from '../../hoststate/guard.js';
+import { DEFAULT_STATE_DIR } from '../../hoststate/guard-script.js';
+import type { Host, ModuleContext } from '../types.js';
+
+export const GUARD_SECONDS_VAR = 'hostforge_lockout_guard_seconds';
+export const STATE_DIR_VAR = 'hostforge_state_dir';
+export const DEFAULT_GUARD_SECONDS = 60;
+
+/** The guard window: `hostforge_lockout_guard_seconds` (5..3600, default 60), or the module's own argument. */
+export function guardSeconds(ctx: Pick<ModuleContext, 'vars'>, own?: number): number {
+  if (own !== undefined) return own;
+  const v = ctx.vars[GUARD_SECONDS_VAR];
+  if (v === undefined || v === null || v === '') return DEFAULT_GUARD_SECONDS;
+  const n = typeof v === 'number' ? v : Number(String(v).trim());
+  if (!Number.isInteger(n) || n < 5 || n > 3600) {
+    throw new TaskError(`variable ${GUARD_SECONDS_VAR} must be a whole number of seconds from 5 to 3600 (got ${JSON.stringify(v)})`);
+  }
+  return n;
+}
+
+/** Where host-side state lives (`hostforge_state_dir`, default /var/lib/hostforge). */
+export function stateDir(vars: Record<string, unknown>): string {
+  const v = vars[STATE_DIR_VAR];
+  if (typeof v === 'string' && v.startsWith('/') && !/[\n\0]/.test(v)) return v.replace(/\/+$/, '') || '/';
+  if (v !== undefined && v !== null && v !== '') throw new TaskError(`variable ${STATE_DIR_VAR} must be an absolute path (got ${JSON.stringify(v)})`);
+  return DEFAULT_STATE_DIR;
+}
+
+/** The account the run logs in as (whose access a change may cut). */
+export async function loginUser(host: Host, ctx: Pick<ModuleContext, 'loginUser'>): Promise<string> {
+  return ctx.loginUser ?? (await host.facts()).user;
+}
+
+export interface GuardedOptions {
+  /** What is guarded, for messages: "editing /etc/pam.d/sshd". */
+  what: string;
+  files: readonly string[];
+  snapshots?: GuardSpec['snapshots'];
+  restoreState?: GuardSpec['restoreState'];
+  /** Restart commands the host's timer runs after restoring (argv). */
+  reload?: GuardSpec['reload'];
+  /** The same restart, run by the bastion after an immediate rollback. */
+  reloadNow?: () => Promise<void>;
+  /** What a successful rollback restored: "the previous file was restored". */
+  restored: string;
+  /** Proof of a new login; default ctx.probeLogin(). */
+  confirm?: () => Promise<void>;
+  /** The module's own window argument (iptables' rollback_seconds). */
+  seconds?: number;
+}
+
+/** Arm a guard for these files on the host. */
+export async function arm(host: Host, ctx: ModuleContext, o: GuardedOptions): Promise<ArmedGuard> {
+  const seconds = guardSeconds(ctx, o.seconds);
+  const label = `${ctx.taskName ?? o.what}`;
+  return armGuard(host, {
+    label,
+    files: o.files,
+    seconds,
+    stateDir: stateDir(ctx.vars),
+    ...(o.snapshots ? { snapshots: o.snapshots } : {}),
+    ...(o.restoreState ? { restoreState: o.restoreState } : {}),
+    ...(o.reload ? { reload: o.reload } : {}),
+  });
+}
+
+/** Roll back now and describe the outcome (for the task's failure message). */
+export async function rollbackNow(guard: ArmedGuard, o: GuardedOptions): Promise<string> {
+  const r = await guard.rollback();
+  if (r.state === 'fired') return `rolled back: the host had already rolled back by itself at ${r.restoredAt || 'an unknown time'}`;
+  if (r.state === 'failed') return `rolling back now failed (${r.reason}); the host rolls back by itself within ${guard.seconds}s`;
+  let restarted = '';
+  if (o.reloadNow) {
+    try {
+      await o.reloadNow();
+    } catch (err) {
+      restarted = ` (but restarting failed: ${errorMessage(err)})`;
+    }
+  }
+  return `rolled back: ${o.restored}${restarted}`;
+}
+
+/** Confirm a new login, then disarm; on a failed login roll back and throw. */
+export async function confirmAndDisarm(guard: ArmedGuard, ctx: ModuleContext, o: GuardedOptions): Promise<void> {
+  try {
+    await (o.confirm ?? (() => ctx.probeLogin()))();
+  } catch (err) {
+    const outcome = await rollbackNow(guard, o);
+    throw new TaskError(`lockout guard: a new SSH login failed after ${o.what} (${errorMessage(err)}); ${outcome}`, { cause: err });
+  }
+  const d = await guard.disarm();
+  if (d.state === 'fired') {
+    throw new TaskError(
+      `lockout guard: the new login was proven only after the ${guard.seconds}s window: the host rolled back ${o.what} by itself at ${d.restoredAt || 'an unknown time'}; ` +
+        `raise ${GUARD_SECONDS_VAR} and run again`,
+    );
+  }
+}
+
+/**
+ * The whole guarded change: arm, apply, confirm, disarm. A failure of apply itself rolls back
+ * too (it may have changed part of the files) and is rethrown with what the rollback did.
+ */
+export async function guarded<T>(host: Host, ctx: ModuleContext, o: GuardedOptions, apply: () => Promise<T>): Promise<T> {
+  const guard = await arm(host, ctx, o);
+  let result: T;
+  try {
+    result = await apply();
+  } catch (err) {
+    const outcome = await rollbackNow(guard, o);
+    const details = err instanceof TaskError ? err.details : undefined;
+    throw new TaskError(`${errorMessage(err)}; ${outcome}`, { cause: err, ...(details !== undefined ? { details } : {}) });
+  }
+  await confirmAndDisarm(guard, ctx, o);
+  return result;
+}
