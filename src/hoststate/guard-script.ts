@@ -101,7 +101,7 @@ export function armScript(spec: GuardScriptSpec): string {
   return lines.join('\n');
 }
 
-const killTimer = 'P=$(sed -n "s/^pid=//p" "$D/meta" 2>/dev/null); if [ -n "$P" ]; then kill -TERM -- "-$P" 2>/dev/null || kill -TERM -- "$P" 2>/dev/null || true; fi';
+const killTimer = 'P=$(sed -n "s/^pid=//p" "$D/meta" 2>/dev/null); if [ -n "$P" ]; then kill -s TERM -- "-$P" 2>/dev/null || kill -s TERM "$P" 2>/dev/null || true; fi';
 
 /** Disarm: prints "cancelled" (the directory is gone) or "fired RESTORED_AT" (the host already restored). */
 export function disarmScript(dir: string): string {
@@ -202,7 +202,7 @@ export function parseSweep(stdout: string): SweptGuard[] {
   for (const line of stdout.split('\n')) {
     const f = line.split('\t');
     if (f[0] !== 'guard' || f.length < 6) continue;
-    out.push({ state: f[1] === 'stale' ? 'stale' : 'fired', dir: f[2] ?? '', restoredAt: f[3] ?? '', reason: f[4] ?? '', task: f.slice(5).join(' ') });
+    out.push({ state: f[1] === 'stale' ? 'stale' : 'fired', dir: f[2] ?? '', restoredAt: (f[3] ?? '').trim(), reason: (f[4] ?? '').trim(), task: f.slice(5).join(' ').trim() });
   }
   return out;
 }

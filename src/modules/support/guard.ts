@@ -50,6 +50,8 @@ export interface GuardedOptions {
   reloadNow?: () => Promise<void>;
   /** What a successful rollback restored: "the previous file was restored". */
   restored: string;
+  /** What reloadNow does, for the message: "ssh restarted". */
+  restarted?: string;
   /** Proof of a new login; default ctx.probeLogin(). */
   confirm?: () => Promise<void>;
   /** The module's own window argument (iptables' rollback_seconds). */
@@ -80,8 +82,9 @@ export async function rollbackNow(guard: ArmedGuard, o: GuardedOptions): Promise
   if (o.reloadNow) {
     try {
       await o.reloadNow();
+      restarted = ` and ${o.restarted ?? 'the service restarted'}`;
     } catch (err) {
-      restarted = ` (but restarting failed: ${errorMessage(err)})`;
+      restarted = `, but restarting failed: ${errorMessage(err)}`;
     }
   }
   return `rolled back: ${o.restored}${restarted}`;
@@ -93,12 +96,13 @@ export async function confirmAndDisarm(guard: ArmedGuard, ctx: ModuleContext, o:
     await (o.confirm ?? (() => ctx.probeLogin()))();
   } catch (err) {
     const outcome = await rollbackNow(guard, o);
-    throw new TaskError(`lockout guard: a new SSH login failed after ${o.what} (${errorMessage(err)}); ${outcome}`, { cause: err });
+    // Not `cause: err`: the probe's failed login is this task's failure (exit 2), not an unreachable host.
+    throw new TaskError(`lockout guard: a new SSH login failed after ${o.what} (${errorMessage(err)}); ${outcome}`);
   }
   const d = await guard.disarm();
   if (d.state === 'fired') {
     throw new TaskError(
-      `lockout guard: the new login was proven only after the ${guard.seconds}s window: the host rolled back ${o.what} by itself at ${d.restoredAt || 'an unknown time'}; ` +
+      `lockout guard: the new login was proven only after the ${guard.seconds}s window: the host's rollback timer had restored the state from before ${o.what} at ${d.restoredAt || 'an unknown time'}; ` +
         `raise ${GUARD_SECONDS_VAR} and run again`,
     );
   }
