@@ -13,7 +13,7 @@ export type DisarmResult = { state: 'cancelled' } | { state: 'fired'; restoredAt
 export type RollbackResult =
   | { state: 'restored' }
   | { state: 'fired'; restoredAt: string }
-  | { state: 'failed'; reason: string };
+  | { state: 'failed'; reason: string; error?: unknown };
 
 export class ArmedGuard {
   readonly dir: string;
@@ -56,7 +56,7 @@ export class ArmedGuard {
       }
       return { state: 'failed', reason: r.stderr.trim() || out || `exit ${r.code}` };
     } catch (err) {
-      return { state: 'failed', reason: errorMessage(err) };
+      return { state: 'failed', reason: errorMessage(err), error: err };
     }
   }
 

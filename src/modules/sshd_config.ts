@@ -223,7 +223,7 @@ export const sshdConfigModule: Module<SshdConfigArgs> = {
       try {
         await doRestart();
       } catch (err) {
-        throw new TaskError(`lockout guard: ${errorMessage(err)}; ${await rollbackNow(guard, gopts)}`, { cause: err });
+        throw new TaskError(`lockout guard: ${errorMessage(err)}; ${(await rollbackNow(guard, gopts)).text}`, { cause: err });
       }
       for (const c of files) host.invalidate(c.target);
       await confirmAndDisarm(guard, ctx, gopts);

@@ -4,7 +4,7 @@
  * → disarm; roll back at once when the login fails. If the run dies or its link is cut in
  * between, the host's timer rolls back by itself (see hoststate/guard-script.ts).
  */
-import { TaskError, errorMessage } from '../../errors.js';
+import { TaskError, errorMessage, failureKind } from '../../errors.js';
 import { armGuard, type ArmedGuard, type GuardSpec } from '../../hoststate/guard.js';
 import { DEFAULT_STATE_DIR } from '../../hoststate/guard-script.js';
 import type { Host, ModuleContext } from '../types.js';
@@ -73,11 +73,20 @@ export async function arm(host: Host, ctx: ModuleContext, o: GuardedOptions): Pr
   });
 }
 
+/** What an immediate rollback did; `lost` = the run's own connection failed while rolling back. */
+export interface RollbackOutcome {
+  text: string;
+  lost?: unknown;
+}
+
 /** Roll back now and describe the outcome (for the task's failure message). */
-export async function rollbackNow(guard: ArmedGuard, o: GuardedOptions): Promise<string> {
+export async function rollbackNow(guard: ArmedGuard, o: GuardedOptions): Promise<RollbackOutcome> {
   const r = await guard.rollback();
-  if (r.state === 'fired') return `rolled back: the host had already rolled back by itself at ${r.restoredAt || 'an unknown time'}`;
-  if (r.state === 'failed') return `rolling back now failed (${r.reason}); the host rolls back by itself within ${guard.seconds}s`;
+  if (r.state === 'fired') return { text: `rolled back: the host had already rolled back by itself at ${r.restoredAt || 'an unknown time'}` };
+  if (r.state === 'failed') {
+    const text = `rolling back now failed (${r.reason}); the host rolls back by itself within ${guard.seconds}s`;
+    return failureKind(r.error) === 'unreachable' ? { text, lost: r.error } : { text };
+  }
   let restarted = '';
   if (o.reloadNow) {
     try {
@@ -87,7 +96,7 @@ export async function rollbackNow(guard: ArmedGuard, o: GuardedOptions): Promise
       restarted = `, but restarting failed: ${errorMessage(err)}`;
     }
   }
-  return `rolled back: ${o.restored}${restarted}`;
+  return { text: `rolled back: ${o.restored}${restarted}` };
 }
 
 /** Confirm a new login, then disarm; on a failed login roll back and throw. */
@@ -95,9 +104,10 @@ export async function confirmAndDisarm(guard: ArmedGuard, ctx: ModuleContext, o:
   try {
     await (o.confirm ?? (() => ctx.probeLogin()))();
   } catch (err) {
-    const outcome = await rollbackNow(guard, o);
-    // Not `cause: err`: the probe's failed login is this task's failure (exit 2), not an unreachable host.
-    throw new TaskError(`lockout guard: a new SSH login failed after ${o.what} (${errorMessage(err)}); ${outcome}`);
+    const back = await rollbackNow(guard, o);
+    // Not `cause: err`: the probe's failed login is this task's failure (exit 2), not an unreachable
+    // host. Only when the run's own connection died while rolling back is the host unreachable (exit 4).
+    throw new TaskError(`lockout guard: a new SSH login failed after ${o.what} (${errorMessage(err)}); ${back.text}`, back.lost !== undefined ? { cause: back.lost } : {});
   }
   const d = await guard.disarm();
   if (d.state === 'fired') {
@@ -118,7 +128,7 @@ export async function guarded<T>(host: Host, ctx: ModuleContext, o: GuardedOptio
   try {
     result = await apply();
   } catch (err) {
-    const outcome = await rollbackNow(guard, o);
+    const { text: outcome } = await rollbackNow(guard, o);
     const details = err instanceof TaskError ? err.details : undefined;
     throw new TaskError(`${errorMessage(err)}; ${outcome}`, { cause: err, ...(details !== undefined ? { details } : {}) });
   }
