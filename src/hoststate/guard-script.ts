@@ -55,12 +55,12 @@ export function restoreScript(spec: GuardScriptSpec): string {
 }
 
 /** What the timer runs: claim `armed`, then restore. $1 = the guard directory, $2 = seconds. */
-const TIMER = 'sleep "$2"; if mv -- "$1/armed" "$1/fired" 2>/dev/null; then echo timer > "$1/reason"; sh "$1/restore.sh" > "$1/restore.log" 2>&1; fi';
+const TIMER = 'sleep "$2"; if mv -- "$1/armed" "$1/fired" 2>/dev/null; then echo timer > "$1/reason"; sh "$1/restore.sh" > "$1/restore.log" 2>&1; echo $? > "$1/restore_rc"; fi';
 
 /** The @reboot line: a guard armed when the host went down is rolled back at boot (cron hosts). */
 function cronHook(stateDir: string): string {
   const s = shQuote(stateDir);
-  return `@reboot root for d in ${s}/guard.*; do if mv -- "$d/armed" "$d/fired" 2>/dev/null; then echo reboot > "$d/reason"; sh "$d/restore.sh" > "$d/restore.log" 2>&1; fi; done`;
+  return `@reboot root for d in ${s}/guard.*; do if mv -- "$d/armed" "$d/fired" 2>/dev/null; then echo reboot > "$d/reason"; sh "$d/restore.sh" > "$d/restore.log" 2>&1; echo $? > "$d/restore_rc"; fi; done`;
 }
 
 /**
@@ -153,7 +153,7 @@ export function archiveScript(dir: string, stateDir: string): string {
  * An armed guard whose timer is gone (a reboot without the cron hook, a killed timer) and whose
  * window is over is rolled back now (apply) or reported (check). Live guards of a run in
  * progress are left alone. Prints one line per guard:
- *   guard TAB fired|stale TAB DIR TAB RESTORED_AT TAB REASON TAB TASK
+ *   guard TAB fired|stale TAB DIR TAB RESTORED_AT TAB REASON TAB RESTORE_EXIT TAB TASK
  */
 export function sweepScript(stateDir: string, apply: boolean): string {
   const s = shQuote(stateDir);
@@ -177,11 +177,11 @@ export function sweepScript(stateDir: string, apply: boolean): string {
     '    [ $alive = yes ] && continue',
     '    [ "$MB" = "$B" ] && [ $((A + N)) -gt "$now" ] && continue',
     apply
-      ? '    if mv -- "$d/armed" "$d/fired" 2>/dev/null; then echo "no timer left (reboot?); rolled back by the next run" > "$d/reason"; sh "$d/restore.sh" > "$d/restore.log" 2>&1 || true; else continue; fi'
+      ? '    if mv -- "$d/armed" "$d/fired" 2>/dev/null; then echo "no timer left (reboot?); rolled back by the next run" > "$d/reason"; sh "$d/restore.sh" > "$d/restore.log" 2>&1; echo $? > "$d/restore_rc"; else continue; fi'
       : '    state=stale',
     '  fi',
     '  [ -e "$d/fired" ] || [ $state = stale ] || continue',
-    `  printf 'guard\\t%s\\t%s\\t%s\\t%s\\t%s\\n' "$state" "$d" "$(cat "$d/restored_at" 2>/dev/null)" "$(head -c 200 "$d/reason" 2>/dev/null | tr '\\t\\n' '  ')" "$(head -c 500 "$d/task" 2>/dev/null | tr '\\t\\n' '  ')"`,
+    `  printf 'guard\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' "$state" "$d" "$(cat "$d/restored_at" 2>/dev/null)" "$(head -c 200 "$d/reason" 2>/dev/null | tr '\\t\\n' '  ')" "$(head -c 20 "$d/restore_rc" 2>/dev/null | tr -cd 0-9)" "$(head -c 500 "$d/task" 2>/dev/null | tr '\\t\\n' '  ')"`,
     ...(apply ? [`  if [ $state = fired ]; then mkdir -p -- ${a} && mv -- "$d" ${a}/ 2>/dev/null || true; fi`] : []),
     'done',
     ...(apply ? [`[ -d ${a} ] && find ${a} -mindepth 1 -maxdepth 1 -name 'guard.*' -mtime +30 -exec rm -rf -- {} + 2>/dev/null`] : []),
@@ -194,6 +194,8 @@ export interface SweptGuard {
   dir: string;
   restoredAt: string;
   reason: string;
+  /** restore.sh's exit status ('' when it did not finish or was not recorded). */
+  restoreExit: string;
   task: string;
 }
 
@@ -201,8 +203,8 @@ export function parseSweep(stdout: string): SweptGuard[] {
   const out: SweptGuard[] = [];
   for (const line of stdout.split('\n')) {
     const f = line.split('\t');
-    if (f[0] !== 'guard' || f.length < 6) continue;
-    out.push({ state: f[1] === 'stale' ? 'stale' : 'fired', dir: f[2] ?? '', restoredAt: (f[3] ?? '').trim(), reason: (f[4] ?? '').trim(), task: f.slice(5).join(' ').trim() });
+    if (f[0] !== 'guard' || f.length < 7) continue;
+    out.push({ state: f[1] === 'stale' ? 'stale' : 'fired', dir: f[2] ?? '', restoredAt: (f[3] ?? '').trim(), reason: (f[4] ?? '').trim(), restoreExit: (f[5] ?? '').trim(), task: f.slice(6).join(' ').trim() });
   }
   return out;
 }

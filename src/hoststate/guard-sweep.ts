@@ -13,7 +13,9 @@ export function sweptMessage(g: SweptGuard): string {
     return `lockout guard for "${g.task}" is still armed but its timer is gone (a reboot?); the next real run rolls it back`;
   }
   const why = g.reason === 'timer' ? 'no new login was confirmed in time' : g.reason === 'reboot' ? 'restored at boot' : g.reason;
-  return `rolled back on the host at ${g.restoredAt || 'an unknown time'} (guard for ${g.task}${why ? `: ${why}` : ''})`;
+  const archived = `${g.dir.replace(/\/[^/]*$/, '')}/archive/${g.dir.replace(/^.*\//, '')}`;
+  const failed = g.restoreExit !== '' && g.restoreExit !== '0' ? `; restoring failed (exit ${g.restoreExit}): see ${archived}/restore.log` : '';
+  return `rolled back on the host at ${g.restoredAt || 'an unknown time'} (guard for ${g.task}${why ? `: ${why}` : ''})${failed}`;
 }
 
 export async function sweepGuards(host: Host, opts: { check: boolean; warn: (msg: string) => void }): Promise<SweptGuard[]> {

@@ -178,3 +178,22 @@ test('the window variable', (t) => {
     t.throws(() => guardSeconds({ vars: { hostforge_lockout_guard_seconds: bad } }), { instanceOf: TaskError, message: /hostforge_lockout_guard_seconds/ });
   }
 });
+
+test('a restore that fails on the host is reported with its exit status and log', async (t) => {
+  const w = world();
+  try {
+    const g = await armGuard(w.host, { ...w.spec(1), reload: [['sh', '-c', 'echo cannot restart >&2; exit 3']] });
+    writeFileSync(w.f, 'account required pam_deny.so\n');
+    await sleep(2500);
+    t.is(readFileSync(join(g.dir, 'restore_rc'), 'utf8').trim(), '1');
+    t.is(readFileSync(w.f, 'utf8'), 'account required pam_unix.so\n', 'the files are back even so');
+    const warnings: string[] = [];
+    const swept = await sweepGuards(w.host, { check: false, warn: (m) => warnings.push(m) });
+    t.is(swept[0]?.restoreExit, '1');
+    const archived = join(w.state, 'archive', g.dir.replace(/^.*\//, ''));
+    t.regex(warnings[0] ?? '', new RegExp(`no new login was confirmed in time\\); restoring failed \\(exit 1\\): see ${archived}/restore\\.log$`));
+    t.regex(readFileSync(join(archived, 'restore.log'), 'utf8'), /cannot restart/);
+  } finally {
+    rmSync(w.dir, { recursive: true, force: true });
+  }
+});
