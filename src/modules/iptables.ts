@@ -282,6 +282,7 @@ async function applyGuarded(host: Host, ctx: ModuleContext, table: string, ops: 
       snapshots: [['iptables-save', '-t', table]],
       restoreState,
       restored: 'the previous rules were restored',
+      cutsOwnConnection: true,
       ...(args.rollback_seconds !== undefined ? { seconds: args.rollback_seconds } : {}),
     },
     change,

@@ -15,174 +15,24 @@
  * connlimit rule in the host's netns (a second SSH connection's SYN is dropped), so the fault
  * lands inside the window whatever the machine's load; the DROP of tcp/22 holds it by itself.
  */
-import test, { type ExecutionContext } from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CLI, REPO, events } from '../helpers/cli.js';
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { events } from '../helpers/cli.js';
 import { labSkipReason, sshRun, startLab, stopLab, type LabHost, type LabInfo } from '../helpers/lab.js';
-import { consoleRun, fingerprint, guardDirs, hostPid, timerPids } from '../helpers/lab-console.js';
+import { guardDirs, timerPids } from '../helpers/lab-console.js';
+import { HOLD, KINDS, STATE, W, apply, clean, inHost, lockoutTask, loginWorks, nsIptables, playbook, read, reportedOnce, snapshot, until, useGuardLab, veth } from '../helpers/guard-lab.js';
 
 const LAB = 'guardfaults';
-const W = 8;
-const STATE = '/var/lib/hostforge';
 let lab: LabInfo;
 let h: LabHost;
 let skip: string | undefined;
-let pub = '';
-const dir = mkdtempSync(join(tmpdir(), 'hf-guard-'));
-
-const veth = (x: LabHost): string => `hfx${lab.slot}v${lab.hosts.indexOf(x) + 1}`;
-const inHost = (path: string): string => `/proc/${hostPid(h)}/root${path}`;
-const read = (path: string): string => (existsSync(inHost(path)) ? readFileSync(inHost(path), 'utf8') : '');
-const iptablesS = (): string => spawnSync('ip', ['netns', 'exec', h.netns, 'iptables', '-S'], { encoding: 'utf8' }).stdout;
-const HOLD = ['INPUT', '-p', 'tcp', '--dport', '22', '--syn', '-m', 'connlimit', '--connlimit-above', '1', '-j', 'DROP'];
-const nsIptables = (op: '-I' | '-D', rule: string[]): void => void spawnSync('ip', ['netns', 'exec', h.netns, 'iptables', op, ...rule]);
-
-interface Kind {
-  name: string;
-  /** The task's module and arguments (YAML, indented for a task). */
-  task: string;
-  /** Files that must come back byte for byte (mode and owner too). */
-  files: string[];
-  /** Live state beside the files. */
-  state?: () => string;
-  /** The locking change is in effect on the host (`since`: epoch seconds of the arming). */
-  live: (since: number) => boolean;
-  /** The change itself holds the probe back (no connlimit needed). */
-  holds?: boolean;
-}
-
-const KINDS: Kind[] = [
-  {
-    name: 'sshd_config',
-    task: '      sshd_config:\n        settings:\n          AllowUsers: nobody\n',
-    files: ['/etc/ssh/sshd_config', '/etc/ssh/sshd_config.d'],
-    state: () => consoleRun(h, "sshd -T | grep -i '^allowusers' || true").stdout,
-    // Written, and sshd restarted (its pid file is newer than the arming).
-    live: (since) => /AllowUsers nobody/.test(read('/etc/ssh/sshd_config') + readdirSafe('/etc/ssh/sshd_config.d')) && mtime('/run/sshd.pid') >= since,
-  },
-  {
-    name: 'pam',
-    task: '      pam:\n        service: sshd\n        type: account\n        control: required\n        module: pam_deny.so\n        after: pam_nologin.so\n',
-    files: ['/etc/pam.d/sshd'],
-    live: () => read('/etc/pam.d/sshd').includes('pam_deny.so'),
-  },
-  {
-    name: 'nsswitch',
-    task: '      nsswitch:\n        database: passwd\n        sources: [nis]\n',
-    files: ['/etc/nsswitch.conf'],
-    live: () => /^passwd:\s+nis\s*$/m.test(read('/etc/nsswitch.conf')),
-  },
-  {
-    name: 'authorized_key',
-    task: '      authorized_key:\n        user: root\n        key: "{{ lab_pub }}"\n        state: absent\n',
-    files: ['/root/.ssh/authorized_keys'],
-    live: () => !read('/root/.ssh/authorized_keys').includes(pub.split(' ')[1] ?? '?'),
-  },
-  {
-    name: 'iptables',
-    task: '      iptables:\n        chain: INPUT\n        position: top\n        rules:\n          - "-p tcp --dport 22 -j DROP"\n',
-    files: ['/etc/iptables/rules.v4'],
-    state: iptablesS,
-    live: () => /--dport 22 -j DROP/.test(iptablesS()),
-    holds: true,
-  },
-  {
-    name: 'user',
-    task: '      user:\n        name: root\n        shell: /bin/false\n',
-    files: ['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow'],
-    live: () => /^root:.*:\/bin\/false$/m.test(read('/etc/passwd')),
-  },
-];
-
-function readdirSafe(path: string): string {
-  return existsSync(inHost(path)) ? readdirSync(inHost(path)).map((f) => read(`${path}/${f}`)).join('\n') : '';
-}
-function mtime(path: string): number {
-  const r = consoleRun(h, `stat -c %Y ${path} 2>/dev/null || echo 0`);
-  return Number(r.stdout.trim());
-}
-
-function playbook(name: string, tasks: string, vars = ''): string {
-  const path = join(dir, `${name}.yaml`);
-  writeFileSync(path, `- hosts: node1\n  gather_facts: false\n  vars:\n    hostforge_lockout_guard_seconds: ${W}\n    lab_pub: "${pub}"\n${vars}  tasks:\n${tasks}`);
-  return path;
-}
-const lockoutTask = (k: Kind, extra = ''): string => `    - name: lockout ${k.name}\n${k.task}${extra}`;
-
-interface Run {
-  code: number;
-  out: string;
-}
-
-/** Start `hostforge apply --json`; `onArmed(guardDir)` is called once a guard is armed on the host. */
-function apply(pb: string, onArmed?: (guard: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, 'apply', pb, '-i', lab.inventoryPath, '--json'], { cwd: REPO, env: { ...process.env, CI: '1', SSH_AUTH_SOCK: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  child.stdout.on('data', (b: Buffer) => out.push(b));
-  child.stderr.on('data', (b: Buffer) => out.push(b));
-  let seen = false;
-  const poll = setInterval(() => {
-    if (seen || !onArmed) return;
-    const g = guardDirs(h, STATE).find((d) => existsSync(inHost(`${d}/armed`)));
-    if (g) {
-      seen = true;
-      onArmed(g, child);
-    }
-  }, 50);
-  const killer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-  return new Promise((resolve) =>
-    child.on('close', (c) => {
-      clearInterval(poll);
-      clearTimeout(killer);
-      resolve({ code: c ?? 137, out: Buffer.concat(out).toString() });
-    }),
-  );
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms: number): Promise<number> {
-  const t0 = Date.now();
-  while (!(await ok())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(100);
-  }
-  return Date.now();
-}
-const loginWorks = async (): Promise<boolean> => (await sshRun(lab, h, 'true', { timeoutMs: 8000 })).code === 0;
-
-function snapshot(k: Kind): string {
-  return `${fingerprint(h, k.files)}\n${k.state?.() ?? ''}`;
-}
-
-/** Back to a clean host after a test that may have failed half-way. */
-function clean(): void {
-  nsIptables('-D', HOLD);
-  spawnSync('ip', ['link', 'set', 'dev', veth(h), 'up']);
-}
-
-/** After a guard fired on the host: no guard left armed, no timer, and the next run reports it once. */
-async function reportedOnce(t: ExecutionContext, k: Kind): Promise<void> {
-  t.deepEqual(timerPids(h), [], 'no timer process is left on the host');
-  const pb = playbook('noop', '    - name: noop\n      command: "true"\n');
-  const next = await apply(pb);
-  t.is(next.code, 0, next.out.slice(-2000));
-  const warned = events(next.out).filter((e) => e.type === 'warning' && e.host === 'node1' && /rolled back on the host at /.test(e.msg ?? ''));
-  t.is(warned.length, 1, next.out.slice(-2000));
-  t.regex(warned[0]?.msg ?? '', new RegExp(`guard for lockout ${k.name}: no new login was confirmed in time`));
-  t.deepEqual(guardDirs(h, STATE), [], 'the fired guard was archived');
-  const again = await apply(pb);
-  t.false(events(again.out).some((e) => e.type === 'warning' && /rolled back on the host/.test(e.msg ?? '')), 'reported once');
-}
 
 test.before(async () => {
   skip = await labSkipReason();
   if (skip) return;
   lab = await startLab(LAB, 1);
-  h = lab.hosts[0] as LabHost;
-  pub = readFileSync(`${lab.keyPath}.pub`, 'utf8').trim();
+  h = useGuardLab(lab);
 });
 test.after.always(async () => {
   if (!skip) {
@@ -253,7 +103,9 @@ for (const fault of ['SIGKILL', 'link cut'] as const) {
         code = (await run).code;
         if (!k.holds) nsIptables('-D', HOLD);
         spawnSync('ip', ['link', 'set', 'dev', veth(h), 'up']);
-        t.is(code, 4, 'the run ends unreachable');
+        // A rule that drops tcp/22 cuts the run's own connection too: the run cannot tell that from
+        // a cut link, so it is the task's failure there; the other kinds never cut it (exit 4).
+        t.is(code, k.holds ? 2 : 4, 'the run ends unreachable (iptables: failed)');
       }
       await until('a new login', loginWorks, 20_000);
       t.is(snapshot(k), before);
@@ -263,53 +115,3 @@ for (const fault of ['SIGKILL', 'link cut'] as const) {
     });
   }
 }
-
-test.serial('(d) good changes of every kind are confirmed and disarmed: no guard, no timer, the changes stay', async (t) => {
-  if (skip) return t.pass(skip);
-  clean();
-  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'extra', '-f', join(dir, 'extra')]);
-  const extra = readFileSync(join(dir, 'extra.pub'), 'utf8').trim();
-  const tasks = [
-    '    - name: good sshd_config\n      sshd_config:\n        settings:\n          MaxAuthTries: 5\n',
-    '    - name: good pam\n      pam:\n        service: sshd\n        type: account\n        control: optional\n        module: pam_permit.so\n        after: pam_nologin.so\n',
-    '    - name: good nsswitch\n      nsswitch:\n        database: netgroup\n        sources: [files]\n',
-    `    - name: good authorized_key\n      authorized_key:\n        user: root\n        key: "${extra}"\n`,
-    '    - name: good iptables\n      iptables:\n        chain: INPUT\n        rules:\n          - "-p tcp --dport 2222 -j ACCEPT"\n',
-    '    - name: good user\n      user:\n        name: root\n        comment: hostforge guard test\n',
-  ].join('');
-  const t0 = Date.now();
-  const r = await apply(playbook('d-good', tasks));
-  t.is(r.code, 0, r.out.slice(-3000));
-  t.is(events(r.out).filter((e) => e.type === 'task_result' && e.status === 'changed').length, 6, r.out.slice(-3000));
-  t.deepEqual(guardDirs(h, STATE), [], 'every guard was disarmed');
-  t.deepEqual(timerPids(h), [], 'no timer left');
-  await sleep((W + 3) * 1000);
-  t.deepEqual(guardDirs(h, STATE), []);
-  t.regex(consoleRun(h, 'sshd -T').stdout, /^maxauthtries 5$/m);
-  t.regex(read('/etc/pam.d/sshd'), /account\s+optional\s+pam_permit\.so/);
-  t.regex(read('/etc/nsswitch.conf'), /^netgroup:\s+files$/m);
-  t.true(read('/root/.ssh/authorized_keys').includes(extra));
-  t.regex(iptablesS(), /--dport 2222 -j ACCEPT/);
-  t.regex(read('/etc/passwd'), /^root:x:0:0:hostforge guard test:/m);
-  t.true(await loginWorks());
-  const again = await apply(playbook('d-good', tasks));
-  t.is(again.code, 0);
-  t.false(events(again.out).some((e) => e.type === 'task_result' && e.status === 'changed'), 'the second run changes nothing');
-  t.log(`six guarded changes confirmed in ${((Date.now() - t0) / 1000 - W - 3).toFixed(1)} s`);
-});
-
-test.serial('(e) lockout_guard: false really skips the guard: exit 0 and the host stays locked out', async (t) => {
-  if (skip) return t.pass(skip);
-  clean();
-  const pam = KINDS.find((k) => k.name === 'pam') as Kind;
-  const before = read('/etc/pam.d/sshd');
-  const r = await apply(playbook('e-optout', lockoutTask(pam, '        lockout_guard: false\n')));
-  t.is(r.code, 0, r.out.slice(-2000));
-  t.deepEqual(guardDirs(h, STATE), [], 'no guard was armed');
-  t.deepEqual(timerPids(h), []);
-  await sleep((W + 2) * 1000);
-  t.false(await loginWorks(), 'still locked out after the window');
-  // Repair through the console, as an operator would.
-  writeFileSync(inHost('/etc/pam.d/sshd'), before);
-  t.true(await loginWorks());
-});

@@ -56,6 +56,11 @@ export interface GuardedOptions {
   confirm?: () => Promise<void>;
   /** The module's own window argument (iptables' rollback_seconds). */
   seconds?: number;
+  /**
+   * The change can cut the run's own connection (a firewall rule): losing it while rolling back
+   * is then this task's failure (exit 2), not an unreachable host (exit 4).
+   */
+  cutsOwnConnection?: boolean;
 }
 
 /** Arm a guard for these files on the host. */
@@ -85,7 +90,8 @@ export async function rollbackNow(guard: ArmedGuard, o: GuardedOptions): Promise
   if (r.state === 'fired') return { text: `rolled back: the host had already rolled back by itself at ${r.restoredAt || 'an unknown time'}` };
   if (r.state === 'failed') {
     const text = `rolling back now failed (${r.reason}); the host rolls back by itself within ${guard.seconds}s`;
-    return failureKind(r.error) === 'unreachable' ? { text, lost: r.error } : { text };
+    if (failureKind(r.error) !== 'unreachable') return { text };
+    return o.cutsOwnConnection ? { text: `${text} (the change may have cut this run's own connection)` } : { text, lost: r.error };
   }
   let restarted = '';
   if (o.reloadNow) {
