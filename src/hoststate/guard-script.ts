@@ -12,8 +12,11 @@
  *                armed → cancelled (the run confirmed a new login), armed → fired (the detached
  *                timer, the @reboot hook or the next run's sweep restored), armed → restoring
  *                (the run restores now because the new login failed)
- * The detached timer is `setsid sh -c 'sleep N; mv armed fired && sh restore.sh'`: it survives the
- * SSH session, a killed bastion and a cut link.
+ *   started      written by the timer once it runs (the arm waits for it)
+ *   restore_rc   restore.sh's exit status, written by whoever restored (timer, @reboot, sweep)
+ * The detached timer is `setsid sh -c 'sleep N; mv armed fired && sh restore.sh'` (its own session
+ * and process group; under systemd also its own scope, out of the SSH session's cgroup): it
+ * survives the SSH session, a killed bastion and a cut link.
  */
 import { shJoin, shQuote } from '../util/quote.js';
 
@@ -55,12 +58,37 @@ export function restoreScript(spec: GuardScriptSpec): string {
 }
 
 /** What the timer runs: claim `armed`, then restore. $1 = the guard directory, $2 = seconds. */
-const TIMER = 'sleep "$2"; if mv -- "$1/armed" "$1/fired" 2>/dev/null; then echo timer > "$1/reason"; sh "$1/restore.sh" > "$1/restore.log" 2>&1; echo $? > "$1/restore_rc"; fi';
+const TIMER = ': > "$1/started"; sleep "$2"; if mv -- "$1/armed" "$1/fired" 2>/dev/null; then echo timer > "$1/reason"; sh "$1/restore.sh" > "$1/restore.log" 2>&1; echo $? > "$1/restore_rc"; fi';
 
 /** The @reboot line: a guard armed when the host went down is rolled back at boot (cron hosts). */
 function cronHook(stateDir: string): string {
   const s = shQuote(stateDir);
   return `@reboot root for d in ${s}/guard.*; do if mv -- "$d/armed" "$d/fired" 2>/dev/null; then echo reboot > "$d/reason"; sh "$d/restore.sh" > "$d/restore.log" 2>&1; echo $? > "$d/restore_rc"; fi; done`;
+}
+
+/**
+ * Start the detached timer and set P to its pid (its own session and process group, so
+ * `kill -- -P` stops it and its sleep; no terminal, stdio on /dev/null). Under systemd it also
+ * gets its own scope, out of the SSH session's cgroup (logind's KillUserProcesses kills that
+ * cgroup when the session ends). The timer must be seen running, else the arm fails.
+ */
+function startTimer(n: string): string[] {
+  const timer = `setsid sh -c ${shQuote(TIMER)} ${TIMER_TAG} "$D" ${n} </dev/null >/dev/null 2>&1`;
+  // The timer itself says it runs (the pid's cmdline would match the arming shell's too).
+  const running = '[ -e "$D/started" ]';
+  return [
+    'P=',
+    'if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then',
+    `  systemd-run --scope --quiet --collect --unit="${TIMER_TAG}-\${D##*.}" -- ${timer} &`,
+    '  P=$!',
+    // systemd-run execs the timer once its scope exists; if it cannot (no bus), fall back.
+    `  i=0; while [ $i -lt 50 ] && ! ${running} && kill -0 "$P" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done`,
+    `  ${running} || { kill -s TERM "$P" 2>/dev/null || true; P=; }`,
+    'fi',
+    `if [ -z "$P" ]; then ${timer} & P=$!; fi`,
+    `i=0; while [ $i -lt 50 ] && ! ${running}; do sleep 0.1; i=$((i + 1)); done`,
+    `${running} || { echo "the rollback timer did not start" >&2; exit 1; }`,
+  ];
 }
 
 /**
@@ -84,8 +112,7 @@ export function armScript(spec: GuardScriptSpec): string {
     'B=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || true)',
     `printf 'armed_at=%s\\nseconds=%s\\nboot=%s\\n' "$(date +%s)" ${n} "$B" > "$D/meta"`,
     ': > "$D/armed"',
-    `setsid sh -c ${shQuote(TIMER)} ${TIMER_TAG} "$D" ${n} </dev/null >/dev/null 2>&1 &`,
-    'P=$!',
+    ...startTimer(n),
     `printf 'pid=%s\\n' "$P" >> "$D/meta"`,
   ];
   if (spec.stateDir === DEFAULT_STATE_DIR) {

@@ -5,11 +5,13 @@
  * whose timer is gone.
  */
 import test from 'ava';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { armGuard, type GuardSpec } from '../../../src/hoststate/guard.js';
 import { sweepGuards } from '../../../src/hoststate/guard-sweep.js';
+import { armScript, restoreScript } from '../../../src/hoststate/guard-script.js';
 import { TaskError } from '../../../src/errors.js';
 import { guardSeconds } from '../../../src/modules/support/guard.js';
 import { DirHost } from '../edit/local-hosts.js';
@@ -195,5 +197,35 @@ test('a restore that fails on the host is reported with its exit status and log'
     t.regex(readFileSync(join(archived, 'restore.log'), 'utf8'), /cannot restart/);
   } finally {
     rmSync(w.dir, { recursive: true, force: true });
+  }
+});
+
+/** The arm script as a host with systemd would run it, with a stand-in systemd-run first on PATH. */
+function armUnderSystemd(w: World, fake: string): { dir: string; pid: number; log: string } {
+  const bin = join(w.dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'systemd-run'), `#!/bin/sh\necho "$*" >> ${join(w.dir, 'systemd-run.log')}\n${fake}\n`, { mode: 0o755 });
+  const script = armScript(w.spec(1)).replace('[ -d /run/systemd/system ]', 'true');
+  const r = spawnSync('sh', ['-c', script], { input: restoreScript(w.spec(1)), encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
+  const m = /^(\/\S+) (\d+)\s*$/.exec(r.stdout);
+  if (r.status !== 0 || !m) throw new Error(`arm failed: ${r.stderr}`);
+  const log = existsSync(join(w.dir, 'systemd-run.log')) ? readFileSync(join(w.dir, 'systemd-run.log'), 'utf8') : '';
+  return { dir: m[1] as string, pid: Number(m[2]), log };
+}
+
+test('under systemd the timer gets its own scope; a systemd-run that fails falls back to setsid', async (t) => {
+  for (const [fake, via] of [['while [ "$1" != -- ]; do shift; done; shift; exec "$@"', 'scope'], ['exit 1', 'fallback']] as const) {
+    const w = world();
+    try {
+      const g = armUnderSystemd(w, fake);
+      t.regex(g.log, /^--scope --quiet --collect --unit=hostforge-guard-\S+ -- setsid sh -c /, via);
+      t.true(timerAlive(g.pid), via);
+      writeFileSync(w.f, 'account required pam_deny.so\n');
+      await sleep(2500);
+      t.is(readFileSync(w.f, 'utf8'), 'account required pam_unix.so\n', `${via}: the timer restored`);
+      t.is(readFileSync(join(g.dir, 'restore_rc'), 'utf8').trim(), '0');
+    } finally {
+      rmSync(w.dir, { recursive: true, force: true });
+    }
   }
 });
