@@ -17,6 +17,8 @@ export interface ConnectionPoolOptions {
   readFacts(host: Host): Promise<Facts>;
   /** The bastion itself (`localhost` outside the inventory, or ansible_connection: local): no SSH. */
   isLocal?(host: string): boolean;
+  /** Called once when a host's connection is first opened (the lockout-guard sweep). */
+  onOpen?(host: RemoteHost): Promise<void>;
 }
 
 export class ConnectionPool {
@@ -36,19 +38,35 @@ export class ConnectionPool {
       p = this.#opts.isLocal?.(name)
         ? Promise.resolve(new RemoteHost(name, this.#opts.varsFor(name), new LocalConnection(name), become, this.#opts.readFacts))
         : SshConnection.open(this.#opts.specFor(name), this.jumps).then((conn) => new RemoteHost(name, this.#opts.varsFor(name), conn, become, this.#opts.readFacts));
+      const onOpen = this.#opts.onOpen;
+      if (onOpen) p = p.then(async (h) => (await onOpen(h), h));
       this.#open.set(name, p);
     }
     return p;
   }
 
-  /** Open a NEW connection and run `true`: proves that login still works. */
-  async probeLogin(name: string): Promise<void> {
+  /** The account the run logs in as on this host. */
+  loginUser(name: string): string | undefined {
+    if (this.#opts.isLocal?.(name)) return undefined;
+    return this.#opts.specFor(name).user;
+  }
+
+  /**
+   * Open a NEW connection and run `true` (a real session through sshd: PAM account and session,
+   * the user's shell); with become, also `true` through sudo. Proves that login still works.
+   */
+  async probeLogin(name: string, become?: Omit<BecomeSpec, 'password'>): Promise<void> {
     const spec = { ...this.#opts.specFor(name), acceptNewHostKeys: false };
     let conn: SshConnection | undefined;
     try {
       conn = await SshConnection.open(spec, this.jumps);
       const r = await conn.exec('true', undefined, spec.connectTimeoutMs);
       if (r.code !== 0) throw new UnreachableError(`${name}: login works but running a command failed (exit ${r.code})`);
+      if (become?.enabled) {
+        const h = new RemoteHost(name, {}, conn, { ...this.#opts.becomeFor(name), ...become }, this.#opts.readFacts);
+        const s = await h.exec(['true'], { become: true, timeoutMs: spec.connectTimeoutMs });
+        if (s.code !== 0) throw new UnreachableError(`${name}: login works but become (sudo to ${become.user}) failed: ${s.stderr.trim() || `exit ${s.code}`}`);
+      }
     } finally {
       await conn?.close();
     }

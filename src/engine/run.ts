@@ -12,6 +12,7 @@ import { flattenTasks, type Task } from '../playbook/types.js';
 import { openRunCas } from './pki-dir.js';
 import type { PkiService } from '../pki/types.js';
 import { withSshConfig } from './ssh-spec.js';
+import { sweepGuards } from '../hoststate/guard-sweep.js';
 import { ConnectionPool } from './connections.js';
 import type { HostRunState, RunVars } from './context.js';
 import { emptyRecap, type Recap, type Reporter, type TaskResultEvent } from './events.js';
@@ -127,6 +128,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     varsFor: (h) => (inv.hosts().includes(h) ? inv.hostVars(h) : {}),
     readFacts,
     isLocal: (h) => isLocalHost(h, inv),
+    onOpen: async (h) => void (isLocalHost(h.name, inv) || (await sweepGuards(h, { check: opts.check, warn: (msg) => reporter.emit({ type: 'warning', host: h.name, msg }) }))),
   });
 
   const onResult = (e: TaskResultEvent): void => {

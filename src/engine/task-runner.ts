@@ -11,7 +11,7 @@ import type { AnyModule, ApplyResult, Change, Host, ModuleContext, Vars } from '
 import { ajvToInputError, validator } from '../playbook/schema.js';
 import type { Task } from '../playbook/types.js';
 import type { PkiService } from '../pki/types.js';
-import type { RemoteHost } from '../transport/remote-host.js';
+import type { BecomeSpec, RemoteHost } from '../transport/remote-host.js';
 import { planDrift, planKey, type SavedPlan } from './saved-plan.js';
 import { evaluate, evaluateCondition, render } from '../template/render.js';
 import { taintSecretArgs } from '../util/secret-args.js';
@@ -99,13 +99,18 @@ function validateArgs(mod: AnyModule, args: unknown, task: Task): Record<string,
   return data;
 }
 
-function becomeHost(real: RemoteHost, task: Task, env: TaskEnv): Host {
-  const hv = env.inv.hosts().includes(real.name) ? env.inv.hostVars(real.name) : {};
+/** Whether (and as whom) this task's commands on this host run with become. */
+function taskBecome(name: string, task: Task, env: TaskEnv): Omit<BecomeSpec, 'password'> {
+  const hv = env.inv.hosts().includes(name) ? env.inv.hostVars(name) : {};
   const enabled = task.become ?? env.playBecome ?? (hv.ansible_become === true || hv.ansible_become === 'true');
   const user = task.becomeUser ?? env.playBecomeUser ?? (typeof hv.ansible_become_user === 'string' ? hv.ansible_become_user : 'root');
   const method = task.becomeMethod ?? env.playBecomeMethod;
   const flags = task.becomeFlags ?? env.playBecomeFlags;
-  return real.withBecome({ enabled, user, ...(method !== undefined ? { method } : {}), ...(flags !== undefined ? { flags } : {}) });
+  return { enabled, user, ...(method !== undefined ? { method } : {}), ...(flags !== undefined ? { flags } : {}) };
+}
+
+function becomeHost(real: RemoteHost, task: Task, env: TaskEnv): Host {
+  return real.withBecome(taskBecome(real.name, task, env));
 }
 
 /** The play's and the task's `environment:` (rendered), later ones winning. */
@@ -154,7 +159,10 @@ async function runItem(task: Task, mod: AnyModule, baseHost: Host, scope: Scope,
     readLocal: (rel) => readLocal(task.searchPaths, rel),
     vars: scope.context,
     warn: (msg) => env.reporter.emit({ type: 'warning', host: host.name, msg }),
-    probeLogin: () => env.pool.probeLogin(host.name),
+    // The lockout guard's proof: a NEW login as the run's user, and sudo when the task becomes.
+    probeLogin: () => env.pool.probeLogin(host.name, taskBecome(host.name, task, env)),
+    loginUser: env.pool.loginUser(host.name),
+    taskName: task.name,
     link: env.pool.link(host.name),
     pki: () => env.pki(pkiDirOf(scope.context)),
     hostvars: lazyHostvars(env),

@@ -3,6 +3,8 @@
  * declared ones with exclusive). The user's home and primary group come from ONE exec;
  * the file is read through host.read (so check mode sees earlier tasks' writes).
  * Creates ~/.ssh (0700) and the file (0600) owned by the user when needed.
+ * A change to the keys of the account the run logs in as is guarded (default): the host
+ * restores the file unless a NEW login works afterwards. Other users' keys need no guard.
  */
 import { posix } from 'node:path';
 import { TaskError } from '../errors.js';
@@ -10,6 +12,7 @@ import type { ApplyResult, Change, Module } from './types.js';
 import { editAuthorizedKeys } from '../edit/authorized_keys.js';
 import { parseSections, sectionsScript } from '../edit/script.js';
 import { applyFileChanges } from './support/apply-files.js';
+import { guarded, loginUser } from './support/guard.js';
 import { planAttrChanges, wantedAttrs } from './support/attrs.js';
 import { planContent } from './support/content.js';
 import { bool, nonEmpty, object, oneOfValues, strOrList, type Schema } from './support/schema.js';
@@ -24,6 +27,8 @@ export interface AuthorizedKeyArgs {
   key_options?: string;
   /** Create the directory of the file (default true). */
   manage_dir?: boolean;
+  /** When the user is the run's login account: prove a new login, else restore (default true). */
+  lockout_guard?: boolean;
 }
 
 export const authorizedKeySchema: Schema = object(
@@ -35,6 +40,7 @@ export const authorizedKeySchema: Schema = object(
     exclusive: bool,
     key_options: nonEmpty,
     manage_dir: bool,
+    lockout_guard: bool,
   },
   ['user', 'key'],
 );
@@ -84,8 +90,11 @@ export const authorizedKeyModule: Module<AuthorizedKeyArgs> = {
     changes.push(...(await planContent(host, path, Buffer.from(r2.text, 'utf8'), st, current, { wanted, note: r2.changes.join('; ') })));
     return changes;
   },
-  async apply(host, changes, args): Promise<ApplyResult> {
-    await applyFileChanges(host, changes);
+  async apply(host, changes, args, ctx): Promise<ApplyResult> {
+    const files = changes.filter((c) => c.kind !== 'directory').map((c) => c.target);
+    const edit = () => applyFileChanges(host, changes);
+    if (args.lockout_guard === false || files.length === 0 || args.user !== (await loginUser(host, ctx))) await edit();
+    else await guarded(host, ctx, { what: `changing the login account's keys (${files.join(', ')})`, files, restored: 'the previous authorized_keys was restored' }, edit);
     return { user: args.user, msg: changes.map((c) => c.summary).join('\n') };
   },
 };

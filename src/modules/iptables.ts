@@ -6,16 +6,18 @@
  *        operation (-N/-D/-I/-A/-P, see edit/iptables.ts), then a 'file' change for the
  *        saved rules when they differ from the live ones.
  * apply: plans again and refuses to act when the chain changed since the plan. Then, with
- *        the lockout guard (default on): the table is dumped to a file on the host and a
- *        detached timer is started that restores it after `rollback_seconds`; the
+ *        the lockout guard (default on, support/guard.ts): the host saves the table in a
+ *        guard directory and arms a detached timer that restores it after the window
+ *        (`rollback_seconds`, else `hostforge_lockout_guard_seconds`, default 60); the
  *        operations go to `iptables-restore --noflush` (one atomic transaction); a NEW SSH
- *        connection must log in; then the timer is cancelled. If the login fails, the dump
+ *        connection must log in; then the timer is cancelled. If the login fails, the table
  *        is restored at once (or by the timer, when this run's own connection is cut too)
  *        and the task fails. Finally `iptables-save` is written to /etc/iptables/rules.v4.
  */
 import { posix } from 'node:path';
-import { TaskError, errorMessage } from '../errors.js';
-import { shJoin } from '../util/quote.js';
+import { TaskError } from '../errors.js';
+import { shJoin, shQuote } from '../util/quote.js';
+import { guarded } from './support/guard.js';
 import type { ApplyResult, Change, Host, Module, ModuleContext } from './types.js';
 import {
   BUILTIN_CHAINS,
@@ -40,7 +42,7 @@ export interface IptablesArgs extends Omit<ChainArgs, 'rules'> {
   /** Default /etc/iptables/rules.v4. */
   persist_path?: string;
   lockout_guard?: boolean;
-  /** Seconds after which the host restores the old rules by itself unless the guard passed (default 30). */
+  /** Seconds after which the host restores the old rules by itself unless the guard passed (default: hostforge_lockout_guard_seconds, 60). */
   rollback_seconds?: number;
 }
 
@@ -84,7 +86,6 @@ interface Observed {
   listing: string;
   save?: string;
   file?: string | null;
-  dump?: string;
 }
 
 function ipt(table: string, ...rest: string[]): string[] {
@@ -106,7 +107,7 @@ function chainArgs(args: IptablesArgs): ChainArgs {
 }
 
 /** Read the chain (and what persisting needs) in one exec and compute the operations. */
-async function observe(host: Host, args: IptablesArgs, opts: { persist: boolean; dump: boolean }): Promise<Observed> {
+async function observe(host: Host, args: IptablesArgs, opts: { persist: boolean }): Promise<Observed> {
   const table = args.table ?? 'filter';
   const declared: string[][] = ruleList(args.rules).map((r: RuleSpec) => ruleWords(r));
   const sections: Section[] = [
@@ -117,7 +118,6 @@ async function observe(host: Host, args: IptablesArgs, opts: { persist: boolean;
   if (opts.persist) {
     sections.push({ name: 'save', cmd: ['iptables-save'], stderr: 'drop' }, { name: 'file', cmd: ['cat', '--', path], stderr: 'drop' });
   }
-  if (opts.dump) sections.push({ name: 'dump', cmd: ['iptables-save', '-t', table] });
   const r = await host.exec({ script: sectionsScript(sections) });
   const s = parseSections(r.stdout);
   const list = s.get('list');
@@ -140,11 +140,6 @@ async function observe(host: Host, args: IptablesArgs, opts: { persist: boolean;
     out.save = save.out;
     const file = s.get('file');
     out.file = file && file.rc === 0 ? file.out : null;
-  }
-  if (opts.dump) {
-    const d = s.get('dump');
-    if (!d || d.rc !== 0) throw new TaskError(`iptables-save -t ${table} failed: ${d?.out.trim() ?? ''}`);
-    out.dump = d.out;
   }
   return out;
 }
@@ -223,7 +218,7 @@ export const iptablesModule: Module<IptablesArgs> = {
   async plan(host, args): Promise<Change[]> {
     const table = args.table ?? 'filter';
     const persist = args.persist !== false;
-    const o = await observe(host, args, { persist, dump: false });
+    const o = await observe(host, args, { persist });
     const changes = o.ops.map((op) => opChange(table, args.chain, op));
     if (persist && o.save !== undefined) {
       const path = args.persist_path ?? DEFAULT_RULES_V4;
@@ -251,9 +246,9 @@ export const iptablesModule: Module<IptablesArgs> = {
     const ruleChanges = changes.filter((c) => c.kind === 'rule');
     const msgs: string[] = [];
     if (ruleChanges.length > 0) {
-      const o = await observe(host, args, { persist: false, dump: true });
+      const o = await observe(host, args, { persist: false });
       if (!sameOps(o.ops, changes)) throw new TaskError(`iptables: chain ${args.chain} changed since it was planned; run again`);
-      await applyGuarded(host, ctx, table, o.ops, o.dump ?? '', args);
+      await applyGuarded(host, ctx, table, o.ops, args);
       msgs.push(...ruleChanges.map((c) => c.summary));
     }
     if (changes.some((c) => c.data?.persist === true)) {
@@ -268,58 +263,28 @@ export const iptablesModule: Module<IptablesArgs> = {
   },
 };
 
-/**
- * The detached rollback timer: restores the dump after N seconds unless cancelled first.
- * Whoever renames the dump file first (the timer or the cancel) wins, so the answer does not
- * depend on process bookkeeping (a finished timer may linger as a zombie under a non-reaping init).
- */
-const TIMER = String.raw`f=$(mktemp) || exit 1
-cat > "$f"
-setsid sh -c 'sleep "$1"; if mv -- "$2" "$2.fired" 2>/dev/null; then iptables-restore -w < "$2.fired"; rm -f -- "$2.fired"; fi' hostforge-rollback "$1" "$f" </dev/null >/dev/null 2>&1 &
-echo "$! $f"`;
-
-async function applyGuarded(host: Host, ctx: ModuleContext, table: string, ops: IptOp[], dump: string, args: IptablesArgs): Promise<void> {
-  const guard = args.lockout_guard !== false;
-  let timer: { pid: string; file: string } | undefined;
-  if (guard) {
-    const seconds = String(args.rollback_seconds ?? 30);
-    const t = await host.exec(['sh', '-c', TIMER, 'hostforge-rollback', seconds], { stdin: dump });
-    const m = /^(\d+) (\S+)\s*$/.exec(t.stdout);
-    if (t.code !== 0 || !m) throw new TaskError(`iptables: could not arm the rollback timer: ${t.stderr.trim() || t.stdout.trim()}`);
-    timer = { pid: m[1] as string, file: m[2] as string };
-  }
-  /** Stop the timer; false when it had already fired (the old rules are back). */
-  const cancel = async (): Promise<boolean> => {
-    if (!timer) return true;
-    const claim = shJoin(['mv', '--', timer.file, `${timer.file}.cancelled`]);
-    const kill = shJoin(['kill', '-s', 'TERM', '--', `-${timer.pid}`]);
-    const r = await host.exec({
-      script: `if ${claim} 2>/dev/null; then echo cancelled; fi; ${shJoin(['rm', '-f', '--', `${timer.file}.cancelled`])}; ${kill} 2>/dev/null; true`,
-    });
-    return r.stdout.includes('cancelled');
+/** The operations in one iptables-restore transaction, under the host-side lockout guard. */
+async function applyGuarded(host: Host, ctx: ModuleContext, table: string, ops: IptOp[], args: IptablesArgs): Promise<void> {
+  const change = async (): Promise<void> => {
+    const r = await host.exec(['iptables-restore', '-w', '--noflush'], { stdin: restoreInput(table, ops) });
+    if (r.code !== 0) throw new TaskError(`iptables-restore refused the changes (nothing was changed): ${r.stderr.trim()}`, { details: r.stderr });
   };
-  const r = await host.exec(['iptables-restore', '-w', '--noflush'], { stdin: restoreInput(table, ops) });
-  if (r.code !== 0) {
-    await cancel();
-    throw new TaskError(`iptables-restore refused the changes (nothing was changed): ${r.stderr.trim()}`, { details: r.stderr });
-  }
-  if (!guard) return;
-  try {
-    await ctx.probeLogin();
-  } catch (err) {
-    // Restore now over this run's connection; if that connection is cut as well, the timer does it.
-    const back = await host.exec(['iptables-restore', '-w'], { stdin: dump }).catch((e: unknown) => ({ code: -1, stdout: '', stderr: errorMessage(e) }));
-    if (back.code === 0) await cancel().catch(() => undefined);
-    throw new TaskError(
-      `lockout guard: a new SSH login failed after changing ${table}/${args.chain} (${errorMessage(err)}); ` +
-        (back.code === 0 ? 'the previous rules were restored' : `restoring now failed (${back.stderr.trim()}); the host restores them within ${args.rollback_seconds ?? 30}s`),
-      // Not `cause: err`: the probe's failed login is this task's failure, not an unreachable host.
-    );
-  }
-  if (!(await cancel())) {
-    throw new TaskError(
-      `lockout guard: the login was proven only after the ${args.rollback_seconds ?? 30}s rollback timer had restored the previous rules; ` +
-        'raise rollback_seconds and run again',
-    );
-  }
+  if (args.lockout_guard === false) return change();
+  // A table not in use yet saves as nothing: restoring it means its built-in chains, empty, ACCEPT.
+  const empty = [`*${table}`, ...(TABLE_CHAINS[table] ?? []).map((c) => `:${c} ACCEPT [0:0]`), 'COMMIT', ''].join('\n');
+  const restoreState = [`if [ -s "$D/s0" ]; then iptables-restore -w < "$D/s0"; else printf '%s' ${shQuote(empty)} | iptables-restore -w; fi`];
+  await guarded(
+    host,
+    ctx,
+    {
+      what: `changing ${table}/${args.chain}`,
+      files: [],
+      snapshots: [['iptables-save', '-t', table]],
+      restoreState,
+      restored: 'the previous rules were restored',
+      cutsOwnConnection: true,
+      ...(args.rollback_seconds !== undefined ? { seconds: args.rollback_seconds } : {}),
+    },
+    change,
+  );
 }

@@ -1,12 +1,14 @@
 /**
  * pam: one rule line in /etc/pam.d/SERVICE placed after (or before) a given rule, never
  * duplicated (see edit/pam.ts). A missing anchor fails the task instead of guessing.
+ * Every edit is guarded (default): a host-side timer restores the file unless a NEW login
+ * (and sudo, when the task becomes) works afterwards; `lockout_guard: false` opts out.
  */
 import { posix } from 'node:path';
-import { TaskError, errorMessage } from '../errors.js';
 import type { ApplyResult, Change, Module } from './types.js';
 import { editPam, type PamArgs as EditArgs } from '../edit/pam.js';
 import { applyFileChanges } from './support/apply-files.js';
+import { guarded } from './support/guard.js';
 import { bool, exclusive, has, nonEmpty, object, oneOfValues, strOrList, type Schema } from './support/schema.js';
 import { planTextFile } from './support/text-file.js';
 
@@ -17,8 +19,9 @@ export interface PamArgs extends EditArgs {
   path?: string;
   backup?: boolean;
   /**
-   * After the edit, prove that a NEW SSH login still works (for the stack sshd uses);
-   * when it does not, the previous file is restored and the task fails. Default false.
+   * Lockout guard (default true): before the edit the host arms a timer that restores the
+   * file; after it a NEW SSH login (a real session through sshd, plus sudo when the task
+   * becomes) must work, else the file is restored at once and the task fails.
    */
   lockout_guard?: boolean;
 }
@@ -60,17 +63,11 @@ export const pamModule: Module<PamArgs> = {
   },
   async apply(host, changes, args, ctx): Promise<ApplyResult> {
     const file = changes.find((c) => c.kind === 'file');
-    const previous = args.lockout_guard && file ? await host.read(file.target) : null;
-    const r = await applyFileChanges(host, changes);
-    if (args.lockout_guard && file && previous !== null) {
-      try {
-        await ctx.probeLogin();
-      } catch (err) {
-        await host.write(file.target, previous);
-        host.invalidate(file.target);
-        throw new TaskError(`lockout guard: a new SSH login failed after editing ${file.target} (${errorMessage(err)}); the previous file was restored`);
-      }
-    }
+    const edit = () => applyFileChanges(host, changes);
+    const r =
+      args.lockout_guard === false || !file
+        ? await edit()
+        : await guarded(host, ctx, { what: `editing ${file.target}`, files: [file.target], restored: 'the previous file was restored' }, edit);
     const note = changes.find((c) => c.kind === 'file')?.data?.note;
     return {
       path: pamPath(args),

@@ -11,8 +11,11 @@
  *        restores every file written and fails the task with sshd's message. Then sshd is
  *        restarted (systemctl when PID 1 is systemd, else /etc/init.d), and a NEW SSH
  *        connection must log in (lockout guard): if it cannot, the previous files are
- *        restored, sshd restarted again and the task fails. Finally `sshd -T` is compared
- *        with the settings (a difference is a warning).
+ *        restored, sshd restarted again and the task fails. The guard lives on the host:
+ *        before the first write a detached timer is armed that restores the files and
+ *        restarts sshd by itself unless the run confirms the new login in time (a killed
+ *        bastion or a cut link cannot leave the host locked out). Finally `sshd -T` is
+ *        compared with the settings (a difference is a warning).
  */
 import { posix } from 'node:path';
 import { InputError, TaskError, errorMessage } from '../errors.js';
@@ -21,6 +24,8 @@ import type { ApplyResult, Change, Host, Json, Module } from './types.js';
 import { planSshd, type SshdArgs, type SshdSettings, valueWords } from '../edit/sshd.js';
 import { parseSshdRead, sshdGlobCommand, sshdReadCommand, toSource, type SshdRead } from '../edit/sshd_read.js';
 import { retry } from '../edit/retry.js';
+import type { ArmedGuard } from '../hoststate/guard.js';
+import { arm, confirmAndDisarm, rollbackNow, type GuardedOptions } from './support/guard.js';
 import { bool, nonEmpty, object, type Schema } from './support/schema.js';
 
 export interface SshdConfigArgs extends SshdArgs {
@@ -149,8 +154,32 @@ export const sshdConfigModule: Module<SshdConfigArgs> = {
       if (text !== expected) throw new TaskError(`${c.target} changed since it was planned; run again`);
     }
 
+    const facts = restart ? await host.facts() : undefined;
+    const service = restart?.target ?? args.service ?? 'ssh';
+    const restartArgv = restartCommand(facts?.init ?? 'sysvinit', service);
+    const doRestart = async (): Promise<void> => {
+      const r = await host.exec(restartArgv);
+      if (r.code !== 0) throw new TaskError(`restarting ${service} failed: ${r.stderr.trim() || r.stdout.trim() || `exit ${r.code}`}`);
+    };
+    const gopts: GuardedOptions = {
+      what: `changing ${files.map((c) => c.target).join(', ')}`,
+      files: files.map((c) => c.target),
+      reload: [restartArgv],
+      reloadNow: doRestart,
+      restored: 'the previous sshd configuration was restored',
+      restarted: `${service} restarted`,
+      // sshd may take a moment to listen again after the restart.
+      confirm: () => retry(() => ctx.probeLogin(), [300, 1000, 2000]),
+    };
+    const guard: ArmedGuard | undefined = restart && args.lockout_guard !== false ? await arm(host, ctx, gopts) : undefined;
+
     const written: Change[] = [];
     const restore = async (): Promise<string[]> => {
+      if (guard) {
+        const r = await guard.rollback();
+        for (const c of written) host.invalidate(c.target);
+        return r.state === 'failed' ? [r.reason] : [];
+      }
       const problems: string[] = [];
       for (const c of [...written].reverse()) {
         try {
@@ -189,35 +218,33 @@ export const sshdConfigModule: Module<SshdConfigArgs> = {
     }
 
     if (!restart) return { msg: files.map((c) => c.summary).join('\n') };
-    const facts = await host.facts();
-    const service = restart.target;
-    const doRestart = async (): Promise<void> => {
-      const r = await host.exec(restartCommand(facts.init, service));
-      if (r.code !== 0) throw new TaskError(`restarting ${service} failed: ${r.stderr.trim() || r.stdout.trim() || `exit ${r.code}`}`);
-    };
 
-    let failure: unknown;
-    try {
-      await doRestart();
-      if (args.lockout_guard !== false) await retry(() => ctx.probeLogin(), [300, 1000, 2000]);
-    } catch (err) {
-      failure = err;
-    }
-    if (failure !== undefined) {
-      const problems = await restore();
-      let restarted = true;
+    if (guard) {
       try {
         await doRestart();
       } catch (err) {
-        restarted = false;
-        problems.push(errorMessage(err));
+        throw new TaskError(`lockout guard: ${errorMessage(err)}; ${(await rollbackNow(guard, gopts)).text}`, { cause: err });
       }
-      throw new TaskError(
-        `lockout guard: ${errorMessage(failure)}; the previous sshd configuration was ${problems.length === 0 ? 'restored' : 'NOT fully restored'}` +
-          `${restarted ? ` and ${service} restarted` : ''}${problems.length > 0 ? ` (${problems.join('; ')})` : ''}`,
-        // The probe's connection failure is this task's outcome, not the host being unreachable:
-        // the run's own connection still works (the error text carries it, not the cause chain).
-      );
+      for (const c of files) host.invalidate(c.target);
+      await confirmAndDisarm(guard, ctx, gopts);
+    } else {
+      try {
+        await doRestart();
+      } catch (failure) {
+        const problems = await restore();
+        let restarted = true;
+        try {
+          await doRestart();
+        } catch (err) {
+          restarted = false;
+          problems.push(errorMessage(err));
+        }
+        throw new TaskError(
+          `${errorMessage(failure)}; the previous sshd configuration was ${problems.length === 0 ? 'restored' : 'NOT fully restored'}` +
+            `${restarted ? ` and ${service} restarted` : ''}${problems.length > 0 ? ` (${problems.join('; ')})` : ''}`,
+          { cause: failure },
+        );
+      }
     }
 
     const mismatches = await verifyEffective(host, main, args);

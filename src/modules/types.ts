@@ -158,6 +158,10 @@ export interface ModuleContext {
    * and run `true`. Resolves when login works, rejects otherwise.
    */
   probeLogin(): Promise<void>;
+  /** The account the run logs in as on this host (lockout guards protect its access). */
+  loginUser?: string;
+  /** The task's name (a host-side lockout guard records it for the next run's report). */
+  taskName?: string;
   /** The bastion's certificate authority (lazy: unlocks the CA key on first use). */
   pki(): Promise<PkiService>;
   /** All hosts' vars by name (for keyring-style modules that need the group). */

@@ -14,8 +14,12 @@ import { canNetns, NetnsHost } from '../edit/local-hosts.js';
 
 const maybe = canNetns() ? test.serial : test.skip;
 
+/** The lockout guard's host-side state goes to a private directory, never the machine's /var/lib/hostforge. */
+const STATE = mkdtempSync(join(tmpdir(), 'hf-iptguard-'));
+test.after.always(() => rmSync(STATE, { recursive: true, force: true }));
+
 function ctxWith(probe: () => Promise<void>) {
-  return { ...fakeContext().ctx, probeLogin: probe };
+  return { ...fakeContext({ vars: { hostforge_state_dir: STATE } }).ctx, probeLogin: probe };
 }
 const ok = ctxWith(async () => undefined);
 
@@ -53,7 +57,7 @@ async function liveTimers(h: NetnsHost): Promise<string[]> {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-      return !/\) Z /.test(stat) && (cmd.includes('hostforge-rollback') || /^sleep\0/.test(cmd));
+      return !/\) Z /.test(stat) && (cmd.includes('hostforge-rollback') || cmd.includes('hostforge-guard') || /^sleep\0/.test(cmd));
     } catch {
       return false;
     }

@@ -3,7 +3,7 @@
  * only the service manager is recorded instead of run (see DirHost).
  */
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TaskError } from '../../../src/errors.js';
@@ -40,8 +40,12 @@ function tree(dropin = 'PasswordAuthentication yes\n'): Tree {
   return { dir, main, dropin: drop, args: { path: main, settings: RUNBOOK } };
 }
 
+/** The lockout guard's host-side state goes to a private directory, never the machine's /var/lib/hostforge. */
+const STATE = mkdtempSync(join(tmpdir(), 'hf-sshdguard-'));
+test.after.always(() => rmSync(STATE, { recursive: true, force: true }));
+
 function ctxWith(probe: () => Promise<void>) {
-  const f = fakeContext();
+  const f = fakeContext({ vars: { hostforge_state_dir: STATE } });
   return { ...f, ctx: { ...f.ctx, probeLogin: probe } };
 }
 
@@ -132,6 +136,7 @@ maybe('sshd_config: lockout guard restores the files and restarts again', async 
     t.is(probes, 4, 'the login is retried before giving up');
     t.deepEqual([readFileSync(tr.main), readFileSync(tr.dropin)], before);
     t.deepEqual(host.services, ['/etc/init.d/ssh restart', '/etc/init.d/ssh restart']);
+    t.deepEqual(readdirSync(STATE), [], 'the guard was rolled back and removed');
   } finally {
     rmSync(tr.dir, { recursive: true, force: true });
   }
