@@ -20,6 +20,9 @@ import { PredictedState } from './predicted-host.js';
 import { preflight } from './preflight.js';
 import type { SavedPlan } from './saved-plan.js';
 import { inShard, type Shard } from './shard.js';
+import { RunLocks } from '../hoststate/locks.js';
+import { thisRun } from '../hoststate/lock-holder.js';
+import { announcePending } from './play-journal.js';
 
 export interface RunOptions {
   playbook: LoadedPlaybook;
@@ -42,6 +45,8 @@ export interface RunOptions {
   revealed?: Set<string>;
   /** --step: asked before each task; false skips it. */
   beforeTask?: (task: Task) => Promise<boolean>;
+  /** The run lock: --wait-lock seconds, and the command line the holder record shows. */
+  lock?: { waitSeconds: number; argv: readonly string[] };
 }
 
 export interface RunSummary {
@@ -105,7 +110,6 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   }
 
   const allHosts = [...new Set(plays.flatMap((p) => p.hosts))];
-  reporter.emit({ type: 'run_start', playbook: opts.playbook.file, check: opts.check, hosts: allHosts.length });
   const states = new Map<string, HostRunState>();
   const recap: Record<string, Recap> = {};
   for (const h of allHosts) {
@@ -129,6 +133,28 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     isLocal: (h) => isLocalHost(h, inv),
   });
 
+  // One run per host: every host is locked before the first task (all or none, see hoststate/locks.ts).
+  let locks: RunLocks;
+  try {
+    locks = await RunLocks.acquire(allHosts.filter((h) => !isLocalHost(h, inv)), (h) => pool.host(h), {
+      shared: opts.check,
+      waitSeconds: opts.lock?.waitSeconds ?? 0,
+      holder: thisRun(opts.check ? 'check' : 'apply', opts.lock?.argv ?? []),
+      forks: opts.forks,
+      onWait: (host, msg) => reporter.emit({ type: 'warning', host, msg }),
+    });
+  } catch (err) {
+    await pool.closeAll();
+    throw err;
+  }
+  reporter.emit({ type: 'run_start', playbook: opts.playbook.file, check: opts.check, hosts: allHosts.length });
+  for (const [h, msg] of locks.failures) {
+    states.get(h)!.failed = true;
+    countResult(recap[h]!, { type: 'task_result', host: h, task: 'Run lock', status: 'failed', changes: [], msg, checkMode: opts.check, noLog: false, durationMs: 0 });
+    reporter.emit({ type: 'task_result', host: h, task: 'Run lock', status: 'failed', changes: [], msg, checkMode: opts.check, noLog: false, durationMs: 0 });
+  }
+  announcePending(locks, plays, reporter);
+
   const onResult = (e: TaskResultEvent): void => {
     countResult(recap[e.host] ?? (recap[e.host] = emptyRecap()), e);
     reporter.emit(e);
@@ -142,10 +168,11 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
         if (r.failed > 0) r.failed--;
         r.rescued++;
       };
-      const { aborted } = await runPlay(play, orderHosts(eligible, play.order), { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult, onRescue, savedPlan: opts.savedPlan, beforeTask: opts.beforeTask });
+      const { aborted } = await runPlay(play, orderHosts(eligible, play.order), { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult, onRescue, savedPlan: opts.savedPlan, beforeTask: opts.beforeTask, journal: locks });
       if (aborted) break;
     }
   } finally {
+    await locks.releaseAll();
     await pool.closeAll();
   }
   const exitCode = exitCodeFor(recap);

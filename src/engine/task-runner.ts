@@ -23,6 +23,7 @@ import { PlanningGuard, PredictedHost } from './predicted-host.js';
 import { loopItems, loopRegister, loopVars, pauseBetween } from './loops.js';
 import { summarizeLoop } from './recap.js';
 import { debugDisplay } from './display.js';
+import type { NotifyJournal } from '../hoststate/locks.js';
 
 export interface TaskEnv {
   inv: InventoryView;
@@ -30,6 +31,7 @@ export interface TaskEnv {
   states: Map<string, HostRunState>;
   playVars: Vars;
   playHosts: string[];
+  playName?: string;
   playBecome?: boolean;
   playBecomeUser?: string;
   playBecomeMethod?: 'sudo' | 'su';
@@ -40,6 +42,8 @@ export interface TaskEnv {
   pki: () => Promise<PkiService>;
   /** apply --plan-file: act only where the fresh plan equals the saved one. */
   savedPlan?: SavedPlan;
+  /** The hosts' handler journals: a notify is recorded on the host before it counts. */
+  journal?: NotifyJournal;
 }
 
 interface ItemOutcome {
@@ -339,5 +343,12 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
     }
   }
   if (task.loop !== undefined) summarizeLoop(events);
+  if (env.journal && task.notify.length > 0 && outcomes.some((o) => o.status === 'changed')) {
+    try {
+      await env.journal.notified(hostName, task.notify, env.playName ?? '', task.name);
+    } catch (err) {
+      env.reporter.emit({ type: 'warning', host: hostName, msg: `the notify of "${task.name}" is not journaled on the host (a killed run would forget it): ${errorMessage(err)}` });
+    }
+  }
   return events;
 }

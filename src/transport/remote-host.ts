@@ -10,6 +10,7 @@ import type { RawExecResult } from './ssh.js';
 import type { Secret } from '../util/secret.js';
 import { VALIDATE_FAILED, writeScript } from './write-script.js';
 import { becomeCommand, becomeRefused, stripPrompt, type BecomeMethod } from './become.js';
+import type { HeldCommand } from './held.js';
 
 /** What a RemoteHost needs of its link: an SshConnection, or the bastion's LocalConnection. */
 export interface Connection {
@@ -17,6 +18,8 @@ export interface Connection {
   exec(command: string, stdin?: string | Buffer, timeoutMs?: number): Promise<RawExecResult>;
   get(path: string): Promise<Buffer | null>;
   put(data: Buffer, path: string, mode?: number): Promise<void>;
+  /** A command held open until released (the run lock). */
+  hold?(command: string, stdin?: Buffer): Promise<HeldCommand>;
   close(): Promise<void>;
 }
 
@@ -103,6 +106,18 @@ export class RemoteHost implements Host {
       throw new TaskError(`${this.name}: ${method} refused the become password for ${this.#become.user} (${hint})`);
     }
     return out;
+  }
+
+  /** A script held running on the host (through sudo when become applies) until released. */
+  async hold(script: string): Promise<HeldCommand> {
+    if (!this.#conn.hold) throw new TaskError(`${this.name}: this connection cannot hold a command open`);
+    const pw = this.#needsSudo() ? this.#become.password : undefined;
+    return this.#conn.hold(this.#wrap(script), pw === undefined ? undefined : Buffer.from(`${pw.reveal()}\n`));
+  }
+
+  /** Whether commands of this host (as it is now, with or without become) run as root. */
+  get runsAsRoot(): boolean {
+    return this.#needsSudo() ? this.#become.user === 'root' : this.#conn.spec.user === 'root';
   }
 
   async exec(cmd: Command, opts: ExecOptions = {}): Promise<ExecResult> {
