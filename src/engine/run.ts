@@ -134,33 +134,29 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   });
 
   // One run per host: every host is locked before the first task (all or none, see hoststate/locks.ts).
-  let locks: RunLocks;
+  // From here on the locks are released and the connections closed whatever happens.
+  let locks: RunLocks | undefined;
   try {
     locks = await RunLocks.acquire(allHosts.filter((h) => !isLocalHost(h, inv)), (h) => pool.host(h), {
       shared: opts.check,
       waitSeconds: opts.lock?.waitSeconds ?? 0,
       holder: thisRun(opts.check ? 'check' : 'apply', opts.lock?.argv ?? []),
       forks: opts.forks,
-      onWait: (host, msg) => reporter.emit({ type: 'warning', host, msg }),
+      warn: (host, msg) => reporter.emit({ type: 'warning', host, msg }),
     });
-  } catch (err) {
-    await pool.closeAll();
-    throw err;
-  }
-  reporter.emit({ type: 'run_start', playbook: opts.playbook.file, check: opts.check, hosts: allHosts.length });
-  for (const [h, msg] of locks.failures) {
-    states.get(h)!.failed = true;
-    countResult(recap[h]!, { type: 'task_result', host: h, task: 'Run lock', status: 'failed', changes: [], msg, checkMode: opts.check, noLog: false, durationMs: 0 });
-    reporter.emit({ type: 'task_result', host: h, task: 'Run lock', status: 'failed', changes: [], msg, checkMode: opts.check, noLog: false, durationMs: 0 });
-  }
-  announcePending(locks, plays, reporter);
+    reporter.emit({ type: 'run_start', playbook: opts.playbook.file, check: opts.check, hosts: allHosts.length });
+    for (const [h, msg] of locks.failures) {
+      states.get(h)!.failed = true;
+      const e: TaskResultEvent = { type: 'task_result', host: h, task: 'Run lock', status: 'failed', changes: [], msg, checkMode: opts.check, noLog: false, durationMs: 0 };
+      countResult(recap[h]!, e);
+      reporter.emit(e);
+    }
+    announcePending(locks, plays, reporter);
 
-  const onResult = (e: TaskResultEvent): void => {
-    countResult(recap[e.host] ?? (recap[e.host] = emptyRecap()), e);
-    reporter.emit(e);
-  };
-
-  try {
+    const onResult = (e: TaskResultEvent): void => {
+      countResult(recap[e.host] ?? (recap[e.host] = emptyRecap()), e);
+      reporter.emit(e);
+    };
     for (const { play, hosts } of plays) {
       const eligible = hosts.filter((h) => !states.get(h)!.unreachable && !states.get(h)!.failed);
       const onRescue = (h: string): void => {
@@ -172,8 +168,11 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
       if (aborted) break;
     }
   } finally {
-    await locks.releaseAll();
-    await pool.closeAll();
+    try {
+      await locks?.releaseAll();
+    } finally {
+      await pool.closeAll();
+    }
   }
   const exitCode = exitCodeFor(recap);
   const durationMs = Date.now() - t0;

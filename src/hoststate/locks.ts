@@ -8,11 +8,11 @@
  * cannot be reached is left to the run (it is reported unreachable at its first task);
  * a host where no lock can be taken (no flock(1), no writable state directory) fails.
  */
-import { HostforgeError } from '../errors.js';
+import { HostforgeError, UnreachableError } from '../errors.js';
 import type { RemoteHost } from '../transport/remote-host.js';
 import { HandlerJournal, type JournalEntry } from './journal.js';
 import { busyMessage, lockHost, type HostLock } from './lock.js';
-import { describeHolder, type LockHolder } from './lock-holder.js';
+import { describeHolder, runEnded, runStarted, type LockHolder } from './lock-holder.js';
 
 export class HostLockedError extends HostforgeError {
   readonly hosts: string[];
@@ -28,8 +28,8 @@ export interface RunLockOptions {
   waitSeconds: number;
   holder: LockHolder;
   forks: number;
-  /** A host is busy and the run waits for it. */
-  onWait?(host: string, msg: string): void;
+  /** A host is busy and the run waits for it; a dead run's lock was ended; a held lock was lost. */
+  warn?(host: string, msg: string): void;
 }
 
 /** What the engine sees of the journals: by host name; a host without a lock has none. */
@@ -55,39 +55,26 @@ export class RunLocks implements NotifyJournal {
   readonly #journals = new Map<string, HandlerJournal>();
   readonly #by: string;
   readonly #check: boolean;
+  readonly #holder: LockHolder;
   /** Hosts where no lock could be taken, and why. */
   readonly failures = new Map<string, string>();
 
   private constructor(holder: LockHolder, check: boolean) {
     this.#by = `${holder.user}@${holder.bastion} pid ${holder.pid}`;
     this.#check = check;
+    this.#holder = holder;
   }
 
   static async acquire(hosts: readonly string[], open: (h: string) => Promise<RemoteHost>, o: RunLockOptions): Promise<RunLocks> {
     const locks = new RunLocks(o.holder, o.shared);
+    runStarted(o.holder);
     const busy: string[] = [];
-    await eachLimit(hosts, o.forks, async (h) => {
-      let host: RemoteHost;
-      try {
-        host = await open(h);
-      } catch {
-        return; // unreachable: the run reports it at the host's first task
-      }
-      try {
-        const onWait = (holders: (LockHolder | string)[]): void =>
-          o.onWait?.(h, `${h}: waiting up to ${o.waitSeconds} s for the run lock, held by ${holders.map((x) => describeHolder(x)).join('; ') || 'another run'}`);
-        const a = await lockHost(host, { shared: o.shared, waitSeconds: o.waitSeconds, holder: o.holder, onWait });
-        if (a.kind === 'busy') {
-          busy.push(busyMessage(h, a.holders));
-          return;
-        }
-        locks.#locks.set(h, a.lock);
-        if (!o.shared) host.exclusive = true;
-        locks.#journals.set(h, new HandlerJournal(a.lock.stateHost, a.lock.dir, a.lock.journal));
-      } catch (err) {
-        locks.failures.set(h, (err as Error).message);
-      }
-    });
+    try {
+      await locks.#lockAll(hosts, open, o, busy);
+    } catch (err) {
+      await locks.releaseAll();
+      throw err;
+    }
     if (busy.length > 0) {
       await locks.releaseAll();
       const wait = o.waitSeconds > 0 ? ` (waited ${o.waitSeconds} s)` : '';
@@ -100,10 +87,49 @@ export class RunLocks implements NotifyJournal {
     return locks;
   }
 
+  async #lockAll(hosts: readonly string[], open: (h: string) => Promise<RemoteHost>, o: RunLockOptions, busy: string[]): Promise<void> {
+    await eachLimit(hosts, o.forks, async (h) => {
+      let host: RemoteHost;
+      try {
+        host = await open(h);
+      } catch {
+        return; // unreachable: the run reports it at the host's first task
+      }
+      try {
+        const onWait = (holders: (LockHolder | string)[]): void =>
+          o.warn?.(h, `${h}: waiting up to ${o.waitSeconds} s for the run lock, held by ${holders.map((x) => describeHolder(x)).join('; ') || 'another run'}`);
+        const onLost = (code: number): void => {
+          host.exclusive = false;
+          if (host.connection.closed) return; // the link went: the host is reported unreachable
+          o.warn?.(h, `${h}: the run lock on the host ended before the run did (exit ${code}: no heartbeat reached the host, or it was ended there); another run may start on it`);
+        };
+        const a = await lockHost(host, { shared: o.shared, waitSeconds: o.waitSeconds, holder: o.holder, onWait, onLost });
+        if (a.kind === 'busy') {
+          busy.push(busyMessage(h, a.holders));
+          return;
+        }
+        this.#locks.set(h, a.lock);
+        // Every temp file of ours beside a target is then a leftover: only when no other login can run.
+        if (!o.shared && a.lock.root) host.exclusive = true;
+        this.#journals.set(h, new HandlerJournal(a.lock.stateHost, a.lock.dir, a.lock.journal));
+        for (const b of a.lock.broke) o.warn?.(h, `${h}: ended the run lock of a run that is over (${b})`);
+      } catch (err) {
+        // A link lost while locking: the run reports the host unreachable at its first task.
+        if (err instanceof UnreachableError) return;
+        this.failures.set(h, (err as Error).message);
+      }
+    });
+  }
+
+  /** Release every lock (the run's `finally`: whatever the outcome); safe to call twice. */
   async releaseAll(): Promise<void> {
     const all = [...this.#locks.values()];
     this.#locks.clear();
-    await Promise.all(all.map((l) => l.release().catch(() => undefined)));
+    try {
+      await Promise.all(all.map((l) => l.release().catch(() => undefined)));
+    } finally {
+      runEnded(this.#holder);
+    }
   }
 
   pending(host: string): readonly JournalEntry[] {

@@ -3,6 +3,8 @@
  * stdin stays open, its stdout is read line by line as it comes, and `release()` ends stdin
  * so the command finishes by itself. If the bastion dies, the link closes, sshd (or the
  * kernel, for the bastion's own shell) closes the command's stdin, and it finishes the same way.
+ * While held, an empty line goes to its stdin every `beatMs` (a heartbeat: the host side can
+ * tell a live run from a cut link that sshd never noticed).
  */
 
 /** The two ends a held command runs on: an SSH exec channel or a local child process. */
@@ -22,9 +24,11 @@ export class HeldCommand {
   readonly #lines: string[] = [];
   #waiter?: () => void;
   #code?: number;
+  #beat?: NodeJS.Timeout;
+  #released = false;
   readonly closed: Promise<number>;
 
-  constructor(ends: HeldEnds, stdin?: Buffer) {
+  constructor(ends: HeldEnds, stdin?: Buffer, beatMs = 5000) {
     this.#ends = ends;
     ends.onData((d) => {
       this.#buf += d.toString('utf8');
@@ -38,6 +42,7 @@ export class HeldCommand {
     this.closed = new Promise((resolve) =>
       ends.onClose((code) => {
         this.#code = code;
+        this.#stopBeat();
         if (this.#buf !== '') this.#lines.push(this.#buf);
         this.#buf = '';
         this.#wake();
@@ -45,6 +50,26 @@ export class HeldCommand {
       }),
     );
     if (stdin && stdin.length > 0) ends.write(stdin);
+    if (beatMs > 0) {
+      this.#beat = setInterval(() => {
+        try {
+          ends.write(Buffer.from('\n'));
+        } catch {
+          /* the channel is going: its close says so */
+        }
+      }, beatMs);
+      this.#beat.unref();
+    }
+  }
+
+  #stopBeat(): void {
+    if (this.#beat) clearInterval(this.#beat);
+    this.#beat = undefined;
+  }
+
+  /** release() was called: an end after it is the expected one. */
+  get released(): boolean {
+    return this.#released;
   }
 
   #wake(): void {
@@ -70,6 +95,8 @@ export class HeldCommand {
 
   /** End stdin and wait (at most `graceMs`) for the command to finish; then tear it down. */
   async release(graceMs = 3000): Promise<void> {
+    this.#released = true;
+    this.#stopBeat();
     if (this.#code !== undefined) return;
     try {
       this.#ends.end();

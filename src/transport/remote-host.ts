@@ -20,6 +20,8 @@ export interface Connection {
   put(data: Buffer, path: string, mode?: number): Promise<void>;
   /** A command held open until released (the run lock). */
   hold?(command: string, stdin?: Buffer): Promise<HeldCommand>;
+  /** The link is gone (lost or closed). */
+  readonly closed?: boolean;
   close(): Promise<void>;
 }
 
@@ -111,7 +113,7 @@ export class RemoteHost implements Host {
   /** A script held running on the host (through sudo when become applies) until released. */
   async hold(script: string): Promise<HeldCommand> {
     if (!this.#conn.hold) throw new TaskError(`${this.name}: this connection cannot hold a command open`);
-    const pw = this.#needsSudo() ? this.#become.password : undefined;
+    const pw = this.#password();
     return this.#conn.hold(this.#wrap(script), pw === undefined ? undefined : Buffer.from(`${pw.reveal()}\n`));
   }
 

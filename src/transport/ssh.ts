@@ -260,7 +260,7 @@ export class SshConnection {
    * lock); it takes one channel slot for its whole life.
    */
   async hold(command: string, stdin?: Buffer): Promise<HeldCommand> {
-    if (this.#closed) throw new UnreachableError(`${this.spec.name}: connection closed`);
+    if (this.closed) throw new UnreachableError(`${this.spec.name}: connection closed`);
     if (this.#active >= MAX_CHANNELS) await new Promise<void>((r) => this.#waiting.push(r));
     this.#active++;
     const free = (): void => {
