@@ -171,7 +171,7 @@ export class RemoteHost implements Host {
       const stamp = new Date().toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
       backup = `${path}.${stamp}~`;
     }
-    const script = writeScript(path, opts, { backup, exclusive: this.#session.exclusive });
+    const script = writeScript(path, opts, { backup, exclusive: this.#session.exclusive, bytes: buf.length });
     const r = await this.#run(script, opts.become, buf);
     if (r.code === VALIDATE_FAILED) {
       throw new TaskError(`validation failed for ${path} (${opts.validate}); the file was left unchanged`, {

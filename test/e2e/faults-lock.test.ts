@@ -1,0 +1,254 @@
+/**
+ * One run per host, nothing lost between runs — experiments on real lab hosts, each with a
+ * pass/fail assertion (issue #8):
+ * - two concurrent applies: the second is refused (exit 75) naming the holder, and changes
+ *   nothing; every line and key of the first is there;
+ * - with --wait-lock both complete, and every line and authorized_keys entry of both is there;
+ * - a SIGKILLed run's lock frees itself: the next run starts at once; so does a run whose
+ *   link was cut (the bastion knows that run is over);
+ * - --check runs share the lock with each other, never with an apply;
+ * - SIGKILL right after a task notified a handler: the next --check lists the pending handler,
+ *   the next apply runs it exactly once (a counter file on the host), a third run zero times.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { events, recapOf } from '../helpers/cli.js';
+import { labSkipReason, sshRun, startLab, stopLab, type LabHost, type LabInfo } from '../helpers/lab.js';
+import { sleep, startRun, until, type Finished } from '../helpers/runs.js';
+
+const LAB = 'flock';
+let lab: LabInfo;
+let skip: string | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'hf-flock-'));
+const keys: string[] = [];
+
+const home = (h: LabHost): string => join(lab.stateDir, 'hosts', h.name, 'home');
+const marker = (h: LabHost, name: string): string => join(home(h), name);
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+async function sh(h: LabHost, cmd: string): Promise<string> {
+  const r = await sshRun(lab, h, cmd);
+  if (r.code !== 0) throw new Error(`${h.name}: ${cmd}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const apply = (play: string, ...more: string[]): string[] => ['apply', play, '-i', lab.inventoryPath, '--json', ...more];
+const why = (r: Finished): string => `exit ${r.code} ${r.signal ?? ''}\n${r.stderr.slice(-2000)}\n${r.stdout.slice(-2000)}`;
+
+/** A run that writes lines and authorized_keys entries of its own, after holding the hosts `hold_s` seconds. */
+const WRITER = `- hosts: lab
+  gather_facts: false
+  tasks:
+    - name: hold
+      shell: "touch /root/{{tag}}-started; sleep {{hold_s}}"
+    - name: the keys' user
+      user: {name: lockops}
+    - name: lines
+      lineinfile: {path: /root/shared.txt, line: "{{tag}} {{item}}", create: true}
+      loop: "{{lines}}"
+    - name: keys
+      authorized_key: {user: lockops, key: "{{item}}"}
+      loop: "{{keys}}"
+`;
+
+function writerVars(tag: string, holdSeconds: number, keySlice: string[]): string {
+  const lines = Array.from({ length: 15 }, (_, i) => `line-${i}`);
+  return file(`${tag}.json`, JSON.stringify({ tag, hold_s: holdSeconds, lines, keys: keySlice }));
+}
+
+async function reset(): Promise<void> {
+  await Promise.all(lab.hosts.map((h) => sh(h, 'rm -f /root/shared.txt /root/*-started /root/count; userdel -r lockops 2>/dev/null; rm -f /var/lib/hostforge/handlers.journal; true')));
+}
+
+test.before(async () => {
+  skip = await labSkipReason();
+  if (skip) return;
+  lab = await startLab(LAB, 2);
+  for (let i = 0; i < 20; i++) {
+    const k = join(dir, `k${i}`);
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `lock-test-${i}`, '-f', k]);
+    keys.push(readFileSync(`${k}.pub`, 'utf8').trim());
+  }
+  file('writer.yaml', WRITER);
+});
+test.after.always(async () => {
+  if (!skip) await stopLab(LAB);
+});
+
+async function assertWrote(t: import('ava').ExecutionContext, tag: string, keySlice: string[]): Promise<void> {
+  for (const h of lab.hosts) {
+    const lines = (await sh(h, 'cat /root/shared.txt')).split('\n');
+    const keysOnHost = await sh(h, 'cat ~lockops/.ssh/authorized_keys');
+    const missing = Array.from({ length: 15 }, (_, i) => `${tag} line-${i}`).filter((l) => !lines.includes(l));
+    t.deepEqual(missing, [], `${h.name}: lines of run ${tag} lost`);
+    t.deepEqual(keySlice.filter((k) => !keysOnHost.includes(k)), [], `${h.name}: keys of run ${tag} lost`);
+  }
+}
+
+test.serial('two concurrent applies: the second is refused with exit 75 naming the holder, nothing of the first is lost', async (t) => {
+  if (skip) return t.pass(skip);
+  await reset();
+  const a = startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('a', 6, keys.slice(0, 10))}`));
+  t.true(await until(() => lab.hosts.every((h) => existsSync(marker(h, 'a-started')))), 'run a holds the hosts');
+  const b = await startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('b', 0, keys.slice(10))}`)).done;
+  t.is(b.code, 75, why(b));
+  t.regex(b.stderr, new RegExp(`node1: locked by a run by \\S+@\\S+ \\(pid ${a.child.pid}, since [^)]+\\): hostforge apply \\S*writer.yaml -i \\S+ --json -e \\*\\*\\*`));
+  t.regex(b.stderr, /node2: locked by a run by/);
+  t.regex(b.stderr, /nothing was changed on any host/);
+  t.false(lab.hosts.some((h) => existsSync(marker(h, 'b-started'))), 'the refused run ran no task');
+  const ra = await a.done;
+  t.is(ra.code, 0, why(ra));
+  await assertWrote(t, 'a', keys.slice(0, 10));
+  for (const h of lab.hosts) t.notRegex(await sh(h, 'cat /root/shared.txt'), /^b /m, 'the refused run wrote nothing');
+});
+
+test.serial('--wait-lock 120: both runs complete, one after the other, and every line and key of both is there', async (t) => {
+  if (skip) return t.pass(skip);
+  await reset();
+  const a = startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('a', 4, keys.slice(0, 10))}`, '--wait-lock', '120'));
+  t.true(await until(() => lab.hosts.every((h) => existsSync(marker(h, 'a-started')))));
+  const b = startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('b', 0, keys.slice(10))}`, '--wait-lock', '120'));
+  const [ra, rb] = await Promise.all([a.done, b.done]);
+  t.is(ra.code, 0, why(ra));
+  t.is(rb.code, 0, why(rb));
+  const waited = events(rb.stdout).filter((e) => e.type === 'warning' && /waiting up to 120 s for the run lock, held by a run by/.test(String(e.msg)));
+  t.is(waited.length, 2, 'the second run says whom it waits for, per host');
+  t.true(rb.endedAt >= ra.endedAt, 'the waiting run finished after the holder');
+  await assertWrote(t, 'a', keys.slice(0, 10));
+  await assertWrote(t, 'b', keys.slice(10));
+  t.is(recapOf(rb.stdout).node1?.failed, 0);
+});
+
+test.serial('a SIGKILLed run frees its lock by itself: the next run starts at once', async (t) => {
+  if (skip) return t.pass(skip);
+  await reset();
+  const a = startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('a', 60, [])}`));
+  t.true(await until(() => lab.hosts.every((h) => existsSync(marker(h, 'a-started')))));
+  a.kill();
+  const ka = await a.done;
+  t.is(ka.signal, 'SIGKILL');
+  const b = await startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('b', 0, keys.slice(10, 12))}`)).done;
+  t.is(b.code, 0, why(b));
+  const took = (b.endedAt - ka.endedAt) / 1000;
+  t.log(`next run done ${took.toFixed(1)} s after the kill`);
+  t.true(took < 60, `the next run did not wait for the killed one's 60 s sleep (${took} s)`);
+  await assertWrote(t, 'b', keys.slice(10, 12));
+  for (const h of lab.hosts) t.is((await sh(h, 'ls /var/lib/hostforge/holders')).trim(), '', `${h.name}: no holder record is left`);
+});
+
+test.serial('a run whose link was cut leaves no lock behind: the next run of this bastion is not refused', async (t) => {
+  if (skip) return t.pass(skip);
+  await reset();
+  const n1 = lab.hosts[0]!;
+  const a = startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('a', 30, [])}`));
+  t.true(await until(() => lab.hosts.every((h) => existsSync(marker(h, 'a-started')))));
+  // Cut exactly this run's connection to node1, in both directions, for good: its FIN never
+  // arrives, so node1's sshd never learns the run ended (no ClientAliveInterval in the lab).
+  const ss = spawnSync('ip', ['netns', 'exec', n1.netns, 'ss', '-Htn', 'state', 'established', '( sport = :22 )'], { encoding: 'utf8' });
+  const ports = [...new Set(ss.stdout.split('\n').map((l) => /:(\d+)\s*$/.exec(l.trim())?.[1]).filter((p): p is string => p !== undefined))];
+  t.true(ports.length > 0, ss.stdout + ss.stderr);
+  const rules = ports.flatMap((p) => [
+    ['INPUT', '-p', 'tcp', '--dport', '22', '--sport', p, '-j', 'DROP'],
+    ['OUTPUT', '-p', 'tcp', '--sport', '22', '--dport', p, '-j', 'DROP'],
+  ]);
+  for (const r of rules) spawnSync('ip', ['netns', 'exec', n1.netns, 'iptables', '-I', ...r]);
+  try {
+    const ra = await a.done;
+    t.is(ra.code, 4, why(ra));
+    t.regex(await sh(n1, 'ls /var/lib/hostforge/holders'), /^\d+$/m, 'the cut run still holds node1 on the host');
+    const b = await startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('b', 0, [])}`)).done;
+    t.is(b.code, 0, why(b));
+    t.true(
+      events(b.stdout).some((e) => e.type === 'warning' && e.host === 'node1' && new RegExp(`node1: ended the run lock of a run that is over \\(a run by .* \\(pid ${a.child.pid},`).test(String(e.msg))),
+      b.stdout.slice(-1500),
+    );
+  } finally {
+    for (const r of rules) spawnSync('ip', ['netns', 'exec', n1.netns, 'iptables', '-D', ...r]);
+  }
+});
+
+test.serial('--check runs share the lock; an apply is refused while one runs', async (t) => {
+  if (skip) return t.pass(skip);
+  await reset();
+  const slowCheck = file(
+    'slow-check.yaml',
+    '- hosts: lab\n  gather_facts: false\n  tasks:\n    - name: slow look\n      shell: "touch /root/{{tag}}-started; sleep {{hold_s}}"\n      check_mode: false\n      changed_when: false\n    - name: a file\n      copy: {dest: /root/checked, content: "x\\n"}\n',
+  );
+  const c1 = startRun(apply(slowCheck, '--check', '-e', 'tag=c1', '-e', 'hold_s=8'));
+  t.true(await until(() => lab.hosts.every((h) => existsSync(marker(h, 'c1-started')))));
+  const c2 = await startRun(apply(slowCheck, '--check', '-e', 'tag=c2', '-e', 'hold_s=0')).done;
+  t.is(c2.code, 0, why(c2));
+  t.is(c1.child.exitCode, null, 'the second check ran while the first still held its shared lock');
+  const x = await startRun(apply(slowCheck, '-e', 'tag=x', '-e', 'hold_s=0')).done;
+  t.is(x.code, 75, why(x));
+  t.regex(x.stderr, /locked by a --check run by /);
+  const r1 = await c1.done;
+  t.is(r1.code, 0, why(r1));
+  for (const h of lab.hosts) t.false(existsSync(join(home(h), 'checked')), 'check runs wrote nothing');
+});
+
+test.serial('SIGKILL after a notify: the next check lists the pending handler, the next apply runs it once, a third run zero times', async (t) => {
+  if (skip) return t.pass(skip);
+  await reset();
+  const play = file(
+    'notify.yaml',
+    `- hosts: lab
+  gather_facts: false
+  tasks:
+    - name: config
+      copy: {dest: /root/app.conf, content: "version={{ver}}\\n"}
+      notify: count restarts
+    - name: slow step
+      shell: "touch /root/slow-started; sleep {{slow_s}}"
+      changed_when: false
+  handlers:
+    - name: count restarts
+      shell: "echo restart >> /root/count"
+`,
+  );
+  await Promise.all(lab.hosts.map((h) => sh(h, 'rm -f /root/app.conf /root/slow-started /root/count')));
+  const a = startRun(apply(play, '-e', 'ver=2', '-e', 'slow_s=60'));
+  // The notifying task has changed (and journaled) once the slow step has started.
+  t.true(await until(() => lab.hosts.every((h) => existsSync(marker(h, 'slow-started')))));
+  a.kill();
+  t.is((await a.done).signal, 'SIGKILL');
+  for (const h of lab.hosts) {
+    t.is(readFileSync(join(home(h), 'app.conf'), 'utf8'), 'version=2\n', `${h.name}: the config was written`);
+    t.false(existsSync(join(home(h), 'count')), `${h.name}: the handler did not run`);
+    t.regex(await sh(h, 'cat /var/lib/hostforge/handlers.journal'), /"handler":"count restarts"/, `${h.name}: journaled`);
+  }
+
+  const check = await startRun(apply(play, '--check', '-e', 'ver=2', '-e', 'slow_s=0')).done;
+  t.is(check.code, 0, why(check));
+  const pending = events(check.stdout).filter((e) => e.type === 'warning' && /handler "count restarts" pending from an interrupted run \(notified by "config" at .*\): it runs at the end of play/.test(String(e.msg)));
+  t.deepEqual(pending.map((e) => e.host).sort(), ['node1', 'node2'], 'the check plan lists the pending handler on both hosts');
+  t.deepEqual(events(check.stdout).filter((e) => e.type === 'task_result' && e.task === 'count restarts').map((e) => e.host).sort(), ['node1', 'node2'], 'the plan has the handler run');
+  for (const h of lab.hosts) {
+    t.false(existsSync(join(home(h), 'count')), 'check ran nothing');
+    t.regex(await sh(h, 'cat /var/lib/hostforge/handlers.journal'), /count restarts/, 'check kept the journal');
+  }
+
+  const second = await startRun(apply(play, '-e', 'ver=2', '-e', 'slow_s=0')).done;
+  t.is(second.code, 0, why(second));
+  t.is(recapOf(second.stdout).node1?.changed, 1, 'only the handler changed');
+  for (const h of lab.hosts) {
+    t.is(readFileSync(join(home(h), 'count'), 'utf8'), 'restart\n', `${h.name}: the handler ran exactly once`);
+    t.is((await sshRun(lab, h, 'test -e /var/lib/hostforge/handlers.journal')).code, 1, `${h.name}: the journal is cleared`);
+  }
+
+  const third = await startRun(apply(play, '-e', 'ver=2', '-e', 'slow_s=0')).done;
+  t.is(third.code, 0, why(third));
+  t.is(recapOf(third.stdout).node1?.changed, 0);
+  for (const h of lab.hosts) t.is(readFileSync(join(home(h), 'count'), 'utf8'), 'restart\n', `${h.name}: the third run ran it zero times`);
+  t.false(events(third.stdout).some((e) => e.type === 'warning' && /pending/.test(String(e.msg))));
+  await sleep(0);
+  rmSync(join(dir, 'notify.yaml'));
+});
