@@ -5,18 +5,21 @@
  *   nothing; every line and key of the first is there;
  * - with --wait-lock both complete, and every line and authorized_keys entry of both is there;
  * - a SIGKILLed run's lock frees itself: the next run starts at once; so does a run whose
- *   link was cut (the bastion knows that run is over);
+ *   link was cut (the bastion knows that run is over); a holder of another bastion whose link
+ *   was cut (the host never learns it) is freed by the host's watchdog within its window;
  * - --check runs share the lock with each other, never with an apply;
  * - SIGKILL right after a task notified a handler: the next --check lists the pending handler,
  *   the next apply runs it exactly once (a counter file on the host), a third run zero times.
  */
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { events, recapOf } from '../helpers/cli.js';
 import { labSkipReason, sshRun, startLab, stopLab, type LabHost, type LabInfo } from '../helpers/lab.js';
+import { labSshArgv } from '../../src/lab/index.js';
+import { lockCommand, ROOT_STATE_DIR, STALE_SECONDS } from '../../src/hoststate/lock-script.js';
 import { sleep, startRun, until, type Finished } from '../helpers/runs.js';
 
 const LAB = 'flock';
@@ -42,6 +45,22 @@ async function sh(h: LabHost, cmd: string): Promise<string> {
 
 const apply = (play: string, ...more: string[]): string[] => ['apply', play, '-i', lab.inventoryPath, '--json', ...more];
 const why = (r: Finished): string => `exit ${r.code} ${r.signal ?? ''}\n${r.stderr.slice(-2000)}\n${r.stdout.slice(-2000)}`;
+
+/** Ports of the established SSH connections into a host (as seen from inside its namespace). */
+function sshPeerPorts(h: LabHost): string[] {
+  const ss = spawnSync('ip', ['netns', 'exec', h.netns, 'ss', '-Htn', 'state', 'established', '( sport = :22 )'], { encoding: 'utf8' });
+  return [...new Set(ss.stdout.split('\n').map((l) => /:(\d+)\s*$/.exec(l.trim())?.[1]).filter((p): p is string => p !== undefined))];
+}
+
+/** iptables rules (for -I/-D) that drop these connections both ways, for good: their FIN never arrives. */
+const dropRules = (ports: string[]): string[][] =>
+  ports.flatMap((p) => [
+    ['INPUT', '-p', 'tcp', '--dport', '22', '--sport', p, '-j', 'DROP'],
+    ['OUTPUT', '-p', 'tcp', '--sport', '22', '--dport', p, '-j', 'DROP'],
+  ]);
+const iptables = (h: LabHost, op: '-I' | '-D', rules: string[][]): void => {
+  for (const r of rules) spawnSync('ip', ['netns', 'exec', h.netns, 'iptables', op, ...r]);
+};
 
 /** A run that writes lines and authorized_keys entries of its own, after holding the hosts `hold_s` seconds. */
 const WRITER = `- hosts: lab
@@ -152,14 +171,10 @@ test.serial('a run whose link was cut leaves no lock behind: the next run of thi
   t.true(await until(() => lab.hosts.every((h) => existsSync(marker(h, 'a-started')))));
   // Cut exactly this run's connection to node1, in both directions, for good: its FIN never
   // arrives, so node1's sshd never learns the run ended (no ClientAliveInterval in the lab).
-  const ss = spawnSync('ip', ['netns', 'exec', n1.netns, 'ss', '-Htn', 'state', 'established', '( sport = :22 )'], { encoding: 'utf8' });
-  const ports = [...new Set(ss.stdout.split('\n').map((l) => /:(\d+)\s*$/.exec(l.trim())?.[1]).filter((p): p is string => p !== undefined))];
-  t.true(ports.length > 0, ss.stdout + ss.stderr);
-  const rules = ports.flatMap((p) => [
-    ['INPUT', '-p', 'tcp', '--dport', '22', '--sport', p, '-j', 'DROP'],
-    ['OUTPUT', '-p', 'tcp', '--sport', '22', '--dport', p, '-j', 'DROP'],
-  ]);
-  for (const r of rules) spawnSync('ip', ['netns', 'exec', n1.netns, 'iptables', '-I', ...r]);
+  const ports = sshPeerPorts(n1);
+  t.true(ports.length > 0, 'the run is connected');
+  const rules = dropRules(ports);
+  iptables(n1, '-I', rules);
   try {
     const ra = await a.done;
     t.is(ra.code, 4, why(ra));
@@ -171,7 +186,43 @@ test.serial('a run whose link was cut leaves no lock behind: the next run of thi
       b.stdout.slice(-1500),
     );
   } finally {
-    for (const r of rules) spawnSync('ip', ['netns', 'exec', n1.netns, 'iptables', '-D', ...r]);
+    iptables(n1, '-D', rules);
+  }
+});
+
+test.serial("a holder of another bastion whose link was cut: refused while it holds, freed by the host's watchdog within its window", async (t) => {
+  if (skip) return t.pass(skip);
+  await reset();
+  const n2 = lab.hosts[1]!;
+  const before = new Set(sshPeerPorts(n2));
+  // The lock script as another bastion's run holds it, through the system ssh; its stdin stays
+  // open and silent from now on (no heartbeat, no EOF): what the host sees of a cut link.
+  const holder = JSON.stringify({ user: 'ops', bastion: 'bastion-elsewhere', pid: 4242, started: new Date().toISOString(), command: 'hostforge apply other.yaml', mode: 'apply', run: 'feedfeedfeed' });
+  const [cmd, ...args] = [...labSshArgv(lab, n2), '--', lockCommand({ shared: false, waitSeconds: 0, holder, dir: ROOT_STATE_DIR })];
+  const other = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, SSH_AUTH_SOCK: '' } });
+  let out = '';
+  other.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  let rules: string[][] = [];
+  try {
+    t.true(await until(() => out.includes('HF-READY'), 30_000), out);
+    const locked = Date.now();
+    rules = dropRules(sshPeerPorts(n2).filter((p) => !before.has(p)));
+    t.true(rules.length > 0);
+    iptables(n2, '-I', rules);
+    const refused = await startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('b', 0, [])}`)).done;
+    t.is(refused.code, 75, why(refused));
+    t.regex(refused.stderr, /node2: locked by a run by ops@bastion-elsewhere \(pid 4242, since [^)]+\): hostforge apply other\.yaml/);
+    t.false(/node1: locked/.test(refused.stderr), 'only node2 is held');
+    const freed = await until(async () => (await sh(n2, `ls ${ROOT_STATE_DIR}/holders`)).trim() === '', (STALE_SECONDS + 60) * 1000, 1000);
+    const after = (Date.now() - locked) / 1000;
+    t.true(freed, 'the watchdog freed the lock');
+    t.log(`a silent holder of another bastion freed by the host after ${after.toFixed(1)} s (window ${STALE_SECONDS} s)`);
+    t.true(after >= STALE_SECONDS - 10, `not before the window (${after} s)`);
+    const next = await startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('b', 0, [])}`)).done;
+    t.is(next.code, 0, why(next));
+  } finally {
+    other.kill('SIGKILL');
+    iptables(n2, '-D', rules);
   }
 });
 
