@@ -9,6 +9,16 @@ import type { LoadedPlay } from '../playbook/load.js';
 import type { HostRunState } from './context.js';
 import type { Reporter, TaskResultEvent } from './events.js';
 
+/** A task changed: its notifies are recorded on the host (fsynced) before the run goes on. */
+export async function journalNotify(env: { journal?: NotifyJournal; reporter: Reporter; playName?: string }, host: string, task: { name: string; notify: string[] }): Promise<void> {
+  if (!env.journal || task.notify.length === 0) return;
+  try {
+    await env.journal.notified(host, task.notify, env.playName ?? '', task.name);
+  } catch (err) {
+    env.reporter.emit({ type: 'warning', host, msg: `the notify of "${task.name}" is not journaled on the host (a killed run would forget it): ${errorMessage(err)}` });
+  }
+}
+
 /** Every name that notifies one of the play's handlers. */
 export function handlerNames(play: { handlers: { name: string; listen: string[] }[] }): Set<string> {
   return new Set(play.handlers.flatMap((h) => [h.name.replace(/^[^:]+ : /, ''), h.name, ...h.listen]));

@@ -24,6 +24,7 @@ import { loopItems, loopRegister, loopVars, pauseBetween } from './loops.js';
 import { summarizeLoop } from './recap.js';
 import { debugDisplay } from './display.js';
 import type { NotifyJournal } from '../hoststate/locks.js';
+import { journalNotify } from './play-journal.js';
 
 export interface TaskEnv {
   inv: InventoryView;
@@ -343,12 +344,6 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
     }
   }
   if (task.loop !== undefined) summarizeLoop(events);
-  if (env.journal && task.notify.length > 0 && outcomes.some((o) => o.status === 'changed')) {
-    try {
-      await env.journal.notified(hostName, task.notify, env.playName ?? '', task.name);
-    } catch (err) {
-      env.reporter.emit({ type: 'warning', host: hostName, msg: `the notify of "${task.name}" is not journaled on the host (a killed run would forget it): ${errorMessage(err)}` });
-    }
-  }
+  if (outcomes.some((o) => o.status === 'changed')) await journalNotify(env, hostName, task);
   return events;
 }

@@ -141,7 +141,7 @@ test.after.always(async () => {
 
 const applyArgs = (v: number): string[] => ['apply', join(dir, 'write.yaml'), '-i', lab.inventoryPath, '-i', inventory, '--json', '-e', `ver=${v}`];
 
-type Trigger = 'time' | 'big-temp' | 'validate';
+type Trigger = 'time' | 'upload' | 'big-temp' | 'validate';
 
 interface Experiment {
   i: number;
@@ -157,13 +157,19 @@ const plan: Experiment[] = (() => {
   const rnd = prng(SEED);
   return Array.from({ length: EXPERIMENTS }, (_, k) => {
     const host = Math.floor(rnd() * 2);
-    const trigger = (['time', 'time', 'big-temp', 'validate'] as const)[Math.floor(rnd() * 4)]!;
+    const trigger = (['time', 'upload', 'big-temp', 'validate'] as const)[Math.floor(rnd() * 4)]!;
     return { i: k + 1, kind: k % 2 === 0 ? 'kill' : 'cut', host, trigger, delay: 200 + Math.floor(rnd() * 5800) };
   });
 })();
 
 const describe = (e: Experiment): string =>
-  `${e.kind === 'kill' ? 'SIGKILL of the bastion' : `link cut of node${e.host + 1}`} ${e.trigger === 'time' ? `${e.delay} ms into the run` : e.trigger === 'big-temp' ? `when node${e.host + 1}'s big.bin temp file appears` : `while node${e.host + 1} validates app.conf`}`;
+  `${e.kind === 'kill' ? 'SIGKILL of the bastion' : `link cut of node${e.host + 1}`} ` +
+  {
+    time: `${e.delay} ms into the run`,
+    upload: `${e.delay % 1500} ms into the big file's upload to node${e.host + 1}`,
+    'big-temp': `when node${e.host + 1}'s big.bin temp file appears`,
+    validate: `while node${e.host + 1} validates app.conf`,
+  }[e.trigger];
 
 /** Every target's content as last converged (version `current`). */
 let current: Map<string, Buffer> | undefined;
@@ -193,11 +199,27 @@ for (const e of plan) {
         return false;
       }
     };
-    const ready = (): boolean =>
-      e.trigger === 'time' ? Date.now() - run.startedAt >= e.delay : tempOf(e.trigger === 'big-temp' ? 'big.bin' : 'app.conf') || Date.now() - run.startedAt > 60_000;
+    // The big file's upload starts once the last small file is written (its new content is in the host's overlay).
+    let smallDoneAt = 0;
+    const smallDone = (): boolean => {
+      try {
+        return readFileSync(join(upperDir(host), 's4.conf'), 'utf8') === `s4 version=${e.i}\n`;
+      } catch {
+        return false;
+      }
+    };
+    const ready = (): boolean => {
+      if (e.trigger === 'time') return Date.now() - run.startedAt >= e.delay;
+      if (Date.now() - run.startedAt > 90_000) return true;
+      if (e.trigger === 'upload') {
+        if (smallDoneAt === 0 && smallDone()) smallDoneAt = Date.now();
+        return smallDoneAt > 0 && Date.now() - smallDoneAt >= e.delay % 1500;
+      }
+      return tempOf(e.trigger === 'big-temp' ? 'big.bin' : 'app.conf');
+    };
     let ended = false;
     void run.done.then(() => (ended = true));
-    await until(() => ended || ready(), 90_000, 10);
+    await until(() => ended || ready(), 120_000, 10);
     const at = Date.now() - run.startedAt;
     if (e.kind === 'kill') run.kill();
     else ip('link', 'set', 'dev', veth(host), 'down');
