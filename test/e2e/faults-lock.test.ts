@@ -84,7 +84,7 @@ function writerVars(tag: string, holdSeconds: number, keySlice: string[]): strin
 }
 
 async function reset(): Promise<void> {
-  await Promise.all(lab.hosts.map((h) => sh(h, 'rm -f /root/shared.txt /root/*-started /root/count; userdel -r lockops 2>/dev/null; rm -f /var/lib/hostforge/handlers.journal; true')));
+  await Promise.all(lab.hosts.map((h) => sh(h, 'rm -f /root/shared.txt /root/*-started /root/count /root/release /root/checked; userdel -r lockops 2>/dev/null; rm -f /var/lib/hostforge/handlers.journal; true')));
 }
 
 test.before(async () => {
@@ -229,18 +229,24 @@ test.serial("a holder of another bastion whose link was cut: refused while it ho
 test.serial('--check runs share the lock; an apply is refused while one runs', async (t) => {
   if (skip) return t.pass(skip);
   await reset();
+  // The first check holds its hosts until the test releases it (no timing: a loaded machine is slow).
   const slowCheck = file(
     'slow-check.yaml',
-    '- hosts: lab\n  gather_facts: false\n  tasks:\n    - name: slow look\n      shell: "touch /root/{{tag}}-started; sleep {{hold_s}}"\n      check_mode: false\n      changed_when: false\n    - name: a file\n      copy: {dest: /root/checked, content: "x\\n"}\n',
+    '- hosts: lab\n  gather_facts: false\n  tasks:\n    - name: slow look\n' +
+      '      shell: "touch /root/{{tag}}-started; n=0; while [ {{hold_for_release}} = yes ] && [ ! -e /root/release ] && [ $n -lt 900 ]; do sleep 0.2; n=$((n+1)); done"\n' +
+      '      check_mode: false\n      changed_when: false\n    - name: a file\n      copy: {dest: /root/checked, content: "x\\n"}\n',
   );
-  const c1 = startRun(apply(slowCheck, '--check', '-e', 'tag=c1', '-e', 'hold_s=8'));
-  t.true(await until(() => lab.hosts.every((h) => existsSync(marker(h, 'c1-started')))));
-  const c2 = await startRun(apply(slowCheck, '--check', '-e', 'tag=c2', '-e', 'hold_s=0')).done;
+  await Promise.all(lab.hosts.map((h) => sh(h, 'rm -f /root/release /root/checked')));
+  const c1 = startRun(apply(slowCheck, '--check', '-e', 'tag=c1', '-e', 'hold_for_release=yes'));
+  t.true(await until(() => lab.hosts.every((h) => existsSync(marker(h, 'c1-started'))), 120_000));
+  const c2 = await startRun(apply(slowCheck, '--check', '-e', 'tag=c2', '-e', 'hold_for_release=no')).done;
   t.is(c2.code, 0, why(c2));
   t.is(c1.child.exitCode, null, 'the second check ran while the first still held its shared lock');
-  const x = await startRun(apply(slowCheck, '-e', 'tag=x', '-e', 'hold_s=0')).done;
+  const x = await startRun(apply(slowCheck, '-e', 'tag=x', '-e', 'hold_for_release=no')).done;
   t.is(x.code, 75, why(x));
   t.regex(x.stderr, /locked by a --check run by /);
+  t.is(c1.child.exitCode, null, 'the apply was refused while the first check held the hosts');
+  await Promise.all(lab.hosts.map((h) => sh(h, 'touch /root/release')));
   const r1 = await c1.done;
   t.is(r1.code, 0, why(r1));
   for (const h of lab.hosts) t.false(existsSync(join(home(h), 'checked')), 'check runs wrote nothing');
