@@ -62,12 +62,12 @@ const iptables = (h: LabHost, op: '-I' | '-D', rules: string[][]): void => {
   for (const r of rules) spawnSync('ip', ['netns', 'exec', h.netns, 'iptables', op, ...r]);
 };
 
-/** A run that writes lines and authorized_keys entries of its own, after holding the hosts `hold_s` seconds. */
+/** A run that writes lines and authorized_keys entries of its own, after holding the hosts until /root/TAG-release appears (at most `hold_s` seconds). */
 const WRITER = `- hosts: lab
   gather_facts: false
   tasks:
     - name: hold
-      shell: "touch /root/{{tag}}-started; sleep {{hold_s}}"
+      shell: "touch /root/{{tag}}-started; n=0; while [ ! -e /root/{{tag}}-release ] && [ $n -lt $(({{hold_s}} * 5)) ]; do sleep 0.2; n=$((n+1)); done"
     - name: the keys' user
       user: {name: lockops}
     - name: lines
@@ -84,7 +84,7 @@ function writerVars(tag: string, holdSeconds: number, keySlice: string[]): strin
 }
 
 async function reset(): Promise<void> {
-  await Promise.all(lab.hosts.map((h) => sh(h, 'rm -f /root/shared.txt /root/*-started /root/count /root/release /root/checked; userdel -r lockops 2>/dev/null; rm -f /var/lib/hostforge/handlers.journal; true')));
+  await Promise.all(lab.hosts.map((h) => sh(h, 'rm -f /root/shared.txt /root/*-started /root/*-release /root/count /root/release /root/checked; userdel -r lockops 2>/dev/null; rm -f /var/lib/hostforge/handlers.journal; true')));
 }
 
 test.before(async () => {
@@ -115,9 +115,10 @@ async function assertWrote(t: import('ava').ExecutionContext, tag: string, keySl
 test.serial('two concurrent applies: the second is refused with exit 75 naming the holder, nothing of the first is lost', async (t) => {
   if (skip) return t.pass(skip);
   await reset();
-  const a = startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('a', 6, keys.slice(0, 10))}`));
-  t.true(await until(() => lab.hosts.every((h) => existsSync(marker(h, 'a-started')))), 'run a holds the hosts');
+  const a = startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('a', 120, keys.slice(0, 10))}`));
+  t.true(await until(() => lab.hosts.every((h) => existsSync(marker(h, 'a-started'))), 120_000), 'run a holds the hosts');
   const b = await startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('b', 0, keys.slice(10))}`)).done;
+  await Promise.all(lab.hosts.map((h) => sh(h, 'touch /root/a-release')));
   t.is(b.code, 75, why(b));
   t.regex(b.stderr, new RegExp(`node1: locked by a run by \\S+@\\S+ \\(pid ${a.child.pid}, since [^)]+\\): hostforge apply \\S*writer.yaml -i \\S+ --json -e \\*\\*\\*`));
   t.regex(b.stderr, /node2: locked by a run by/);
@@ -132,9 +133,13 @@ test.serial('two concurrent applies: the second is refused with exit 75 naming t
 test.serial('--wait-lock 120: both runs complete, one after the other, and every line and key of both is there', async (t) => {
   if (skip) return t.pass(skip);
   await reset();
-  const a = startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('a', 4, keys.slice(0, 10))}`, '--wait-lock', '120'));
-  t.true(await until(() => lab.hosts.every((h) => existsSync(marker(h, 'a-started')))));
+  const a = startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('a', 120, keys.slice(0, 10))}`, '--wait-lock', '120'));
+  t.true(await until(() => lab.hosts.every((h) => existsSync(marker(h, 'a-started'))), 120_000));
   const b = startRun(apply(join(dir, 'writer.yaml'), '-e', `@${writerVars('b', 0, keys.slice(10))}`, '--wait-lock', '120'));
+  // Once the second run's lock script waits on both hosts (a second hostforge-lock process), let the first go on.
+  const waiting = async (h: LabHost): Promise<boolean> => Number((await sshRun(lab, h, 'pgrep -fc "[h]ostforge-lock"')).stdout.trim()) >= 2;
+  t.true(await until(async () => (await Promise.all(lab.hosts.map(waiting))).every(Boolean), 120_000, 500), 'the second run queues on both hosts');
+  await Promise.all(lab.hosts.map((h) => sh(h, 'touch /root/a-release')));
   const [ra, rb] = await Promise.all([a.done, b.done]);
   t.is(ra.code, 0, why(ra));
   t.is(rb.code, 0, why(rb));
