@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'HOST_KEY'
   | 'PKI'
   | 'VAULT'
-  | 'LAB';
+  | 'LAB'
+  | 'LOCKED';
 
 export interface SourceLocation {
   file: string;

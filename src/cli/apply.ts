@@ -159,6 +159,7 @@ async function apply(arg: string, given: ApplyOptions): Promise<void> {
     revealed,
     savedPlan,
     beforeTask,
+    lock: { waitSeconds: o.waitLock ?? 0, argv: process.argv.slice(2) },
   }, { out: o.out, plan: saved?.plan, options: o });
   process.exitCode = summary.exitCode;
 }

@@ -16,6 +16,7 @@ export function exitCodeForError(err: unknown): number {
   if (err instanceof HostforgeError) {
     if (err.code === 'UNREACHABLE' || err.code === 'HOST_KEY') return 4;
     if (err.code === 'TASK_FAILED') return 2;
+    if (err.code === 'LOCKED') return 75; // another run holds a host's run lock (EX_TEMPFAIL: try again later)
   }
   return 1;
 }

@@ -33,6 +33,7 @@ export interface CommonRunOptions extends VaultOptions {
   listTasks?: boolean;
   listTags?: boolean;
   syntaxCheck?: boolean;
+  waitLock?: number;
 }
 
 function positiveNumber(v: string): number {
@@ -68,7 +69,8 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('-b, --become', 'run tasks through sudo (where the inventory or play does not say otherwise)')
     .option('--become-user <user>', 'user to become (default root)')
     .option('-K, --ask-become-pass', 'ask for the become (sudo) password; it is used as ansible_become_password')
-    .option('-f, --forks <n>', 'hosts worked on in parallel (default 50, or forks in the config)', positiveInt);
+    .option('-f, --forks <n>', 'hosts worked on in parallel (default 50, or forks in the config)', positiveInt)
+    .option('--wait-lock <seconds>', "wait up to this long for another run's lock on a host (default: refuse at once, exit 75)", positiveNumber);
 }
 
 export function rolesPathOf(o: CommonRunOptions, config: LoadedConfig): string[] {

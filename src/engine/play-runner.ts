@@ -14,6 +14,7 @@ import { blockDecision } from './blocks.js';
 import { recordFailures, rescue, runMeta, shareRunOnce } from './play-steps.js';
 import { taskTitle } from './display.js';
 import { expandInclude } from './include-tasks.js';
+import { journalRan, takePending } from './play-journal.js';
 
 export interface TagFilter {
   tags: string[];
@@ -95,6 +96,7 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
     ...env,
     playVars: play.vars,
     playHosts: hosts,
+    playName: play.name,
     playBecome: play.become,
     playBecomeUser: play.becomeUser,
     playBecomeMethod: play.becomeMethod,
@@ -117,6 +119,9 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
     return all;
   };
 
+  // Handlers a killed run notified but never ran (the host's journal) run at this play's end.
+  if (env.journal) takePending(play, hosts, env.journal, states, reporter);
+
   const runHandlers = async (batch: string[]): Promise<void> => {
     for (let pass = 0; pass < 3; pass++) {
       let ran = false;
@@ -126,7 +131,8 @@ export async function runPlay(play: LoadedPlay, hosts: string[], env: PlayEnv): 
         if (on.length === 0) continue;
         for (const h of on) for (const n of names) states.get(h)!.notified.delete(n);
         ran = true;
-        await runTask(handler, on, true);
+        const results = await runTask(handler, on, true);
+        await journalRan(results, names, env);
       }
       if (!ran) break;
     }

@@ -23,6 +23,9 @@ import { preflight } from './preflight.js';
 import { rebootRequired } from './reboot-required.js';
 import type { SavedPlan } from './saved-plan.js';
 import { inShard, type Shard } from './shard.js';
+import { RunLocks } from '../hoststate/locks.js';
+import { thisRun } from '../hoststate/lock-holder.js';
+import { announcePending } from './play-journal.js';
 
 export interface RunOptions {
   playbook: LoadedPlaybook;
@@ -45,6 +48,8 @@ export interface RunOptions {
   revealed?: Set<string>;
   /** --step: asked before each task; false skips it. */
   beforeTask?: (task: Task) => Promise<boolean>;
+  /** The run lock: --wait-lock seconds, and the command line the holder record shows. */
+  lock?: { waitSeconds: number; argv: readonly string[] };
 }
 
 export interface RunSummary {
@@ -105,8 +110,6 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   const caWarnings = await openRunCas(caHosts, inv, run, opts.pki);
 
   const allHosts = [...new Set(plays.flatMap((p) => p.hosts))];
-  reporter.emit({ type: 'run_start', playbook: opts.playbook.file, check: opts.check, hosts: allHosts.length });
-  for (const msg of caWarnings) reporter.emit({ type: 'warning', msg });
   const states = new Map<string, HostRunState>();
   const recap: Record<string, Recap> = {};
   for (const h of allHosts) {
@@ -131,13 +134,32 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     onOpen: async (h) => void (isLocalHost(h.name, inv) || (await sweepGuards(h, { check: opts.check, warn: (msg) => reporter.emit({ type: 'warning', host: h.name, msg }) }))),
   });
 
-  const onResult = (e: TaskResultEvent): void => {
-    countResult(recap[e.host] ?? (recap[e.host] = emptyRecap()), e);
-    reporter.emit(e);
-  };
-
   let reboots: Record<string, string[]> = {};
+  // One run per host: every host is locked before the first task (all or none, see hoststate/locks.ts).
+  // From here on the locks are released and the connections closed whatever happens.
+  let locks: RunLocks | undefined;
   try {
+    locks = await RunLocks.acquire(allHosts.filter((h) => !isLocalHost(h, inv)), (h) => pool.host(h), {
+      shared: opts.check,
+      waitSeconds: opts.lock?.waitSeconds ?? 0,
+      holder: thisRun(opts.check ? 'check' : 'apply', opts.lock?.argv ?? []),
+      forks: opts.forks,
+      warn: (host, msg) => reporter.emit({ type: 'warning', host, msg }),
+    });
+    reporter.emit({ type: 'run_start', playbook: opts.playbook.file, check: opts.check, hosts: allHosts.length });
+    for (const msg of caWarnings) reporter.emit({ type: 'warning', msg });
+    for (const [h, msg] of locks.failures) {
+      states.get(h)!.failed = true;
+      const e: TaskResultEvent = { type: 'task_result', host: h, task: 'Run lock', status: 'failed', changes: [], msg, checkMode: opts.check, noLog: false, durationMs: 0 };
+      countResult(recap[h]!, e);
+      reporter.emit(e);
+    }
+    announcePending(locks, plays, reporter);
+
+    const onResult = (e: TaskResultEvent): void => {
+      countResult(recap[e.host] ?? (recap[e.host] = emptyRecap()), e);
+      reporter.emit(e);
+    };
     for (const { play, hosts } of plays) {
       const eligible = hosts.filter((h) => !states.get(h)!.unreachable && !states.get(h)!.failed);
       const onRescue = (h: string): void => {
@@ -145,12 +167,16 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
         if (r.failed > 0) r.failed--;
         r.rescued++;
       };
-      const { aborted } = await runPlay(play, orderHosts(eligible, play.order), { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult, onRescue, savedPlan: opts.savedPlan, beforeTask: opts.beforeTask });
+      const { aborted } = await runPlay(play, orderHosts(eligible, play.order), { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult, onRescue, savedPlan: opts.savedPlan, beforeTask: opts.beforeTask, journal: locks });
       if (aborted) break;
     }
     reboots = await rebootRequired(states, pool, opts.check);
   } finally {
-    await pool.closeAll();
+    try {
+      await locks?.releaseAll();
+    } finally {
+      await pool.closeAll();
+    }
   }
   const exitCode = exitCodeFor(recap);
   const durationMs = Date.now() - t0;

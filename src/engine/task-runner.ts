@@ -25,6 +25,8 @@ import { summarizeLoop } from './recap.js';
 import { debugDisplay } from './display.js';
 import { pkiDirOf } from './pki-dir.js';
 import { noteRebootEffects } from './reboot-required.js';
+import type { NotifyJournal } from '../hoststate/locks.js';
+import { journalNotify } from './play-journal.js';
 
 export interface TaskEnv {
   inv: InventoryView;
@@ -32,6 +34,7 @@ export interface TaskEnv {
   states: Map<string, HostRunState>;
   playVars: Vars;
   playHosts: string[];
+  playName?: string;
   playBecome?: boolean;
   playBecomeUser?: string;
   playBecomeMethod?: 'sudo' | 'su';
@@ -42,6 +45,8 @@ export interface TaskEnv {
   pki: (dir?: string) => Promise<PkiService>;
   /** apply --plan-file: act only where the fresh plan equals the saved one. */
   savedPlan?: SavedPlan;
+  /** The hosts' handler journals: a notify is recorded on the host before it counts. */
+  journal?: NotifyJournal;
 }
 
 interface ItemOutcome {
@@ -352,5 +357,6 @@ export async function runTaskOnHost(task: Task, hostName: string, env: TaskEnv):
     }
   }
   if (task.loop !== undefined) summarizeLoop(events);
+  if (outcomes.some((o) => o.status === 'changed')) await journalNotify(env, hostName, task);
   return events;
 }

@@ -7,6 +7,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { HostforgeError } from '../errors.js';
 import type { RawExecResult } from './ssh.js';
+import { HeldCommand } from './held.js';
 
 export class LocalConnection {
   readonly spec: { name: string; user: string };
@@ -37,6 +38,22 @@ export class LocalConnection {
       child.stdin.on('error', () => undefined);
       child.stdin.end(stdin ?? undefined);
     });
+  }
+
+  /** A command held open until released (the run lock); see held.ts. */
+  async hold(command: string, stdin?: Buffer): Promise<HeldCommand> {
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'ignore'] });
+    child.stdin.on('error', () => undefined);
+    return new HeldCommand(
+      {
+        write: (d) => child.stdin.write(d),
+        end: () => child.stdin.end(),
+        destroy: () => child.kill('SIGKILL'),
+        onData: (fn) => child.stdout.on('data', fn),
+        onClose: (fn) => child.on('close', (code, signal) => fn(code ?? (signal ? 128 : -1))),
+      },
+      stdin,
+    );
   }
 
   async get(path: string): Promise<Buffer | null> {

@@ -10,6 +10,7 @@ import type { RawExecResult } from './ssh.js';
 import type { Secret } from '../util/secret.js';
 import { VALIDATE_FAILED, writeScript } from './write-script.js';
 import { becomeCommand, becomeRefused, stripPrompt, type BecomeMethod } from './become.js';
+import type { HeldCommand } from './held.js';
 
 /** What a RemoteHost needs of its link: an SshConnection, or the bastion's LocalConnection. */
 export interface Connection {
@@ -19,6 +20,8 @@ export interface Connection {
   exec(command: string, stdin?: string | Buffer, timeoutMs?: number): Promise<RawExecResult>;
   get(path: string): Promise<Buffer | null>;
   put(data: Buffer, path: string, mode?: number): Promise<void>;
+  /** A command held open until released (the run lock). */
+  hold?(command: string, stdin?: Buffer): Promise<HeldCommand>;
   close(): Promise<void>;
   /** Forget the link at once, without a goodbye or waiting for the host (it is going down: a reboot). */
   abandon?(): void;
@@ -117,6 +120,18 @@ export class RemoteHost implements Host {
     return out;
   }
 
+  /** A script held running on the host (through sudo when become applies) until released. */
+  async hold(script: string): Promise<HeldCommand> {
+    if (!this.#session.conn.hold) throw new TaskError(`${this.name}: this connection cannot hold a command open`);
+    const pw = this.#password();
+    return this.#session.conn.hold(this.#wrap(script), pw === undefined ? undefined : Buffer.from(`${pw.reveal()}\n`));
+  }
+
+  /** Whether commands of this host (as it is now, with or without become) run as root. */
+  get runsAsRoot(): boolean {
+    return this.#needsSudo() ? this.#become.user === 'root' : this.#session.conn.spec.user === 'root';
+  }
+
   async exec(cmd: Command, opts: ExecOptions = {}): Promise<ExecResult> {
     let script = toShell(cmd);
     if (opts.env) {
@@ -166,7 +181,7 @@ export class RemoteHost implements Host {
       const stamp = new Date().toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
       backup = `${path}.${stamp}~`;
     }
-    const script = writeScript(path, opts, { backup, exclusive: this.#session.exclusive });
+    const script = writeScript(path, opts, { backup, exclusive: this.#session.exclusive, bytes: buf.length });
     const r = await this.#run(script, opts.become, buf);
     if (r.code === VALIDATE_FAILED) {
       throw new TaskError(`validation failed for ${path} (${opts.validate}); the file was left unchanged`, {

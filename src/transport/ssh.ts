@@ -15,6 +15,7 @@ import { HostforgeError, UnreachableError } from '../errors.js';
 import { DEFAULT_KEEPALIVE_COUNT, DEFAULT_KEEPALIVE_MS, prepareLogin, type LoginSpec } from './connect.js';
 import type { Tunnels } from './jumps.js';
 import { ShellSession } from './shell-session.js';
+import { HeldCommand } from './held.js';
 
 export interface ConnectionSpec extends LoginSpec {
   /** ProxyJump hops, outermost first; empty or absent: a direct connection. */
@@ -251,6 +252,43 @@ export class SshConnection {
             stream.end(stdin ?? undefined);
           });
         }),
+    );
+  }
+
+  /**
+   * A command held open on a channel of its own for as long as the caller wants (the run
+   * lock); it takes one channel slot for its whole life.
+   */
+  async hold(command: string, stdin?: Buffer): Promise<HeldCommand> {
+    if (this.closed) throw new UnreachableError(`${this.spec.name}: connection closed`);
+    if (this.#active >= MAX_CHANNELS) await new Promise<void>((r) => this.#waiting.push(r));
+    this.#active++;
+    const free = (): void => {
+      this.#active--;
+      this.#waiting.shift()?.();
+    };
+    const stream = await new Promise<ClientChannel>((resolve, reject) =>
+      this.#client.exec(command, (err: Error | undefined, ch: ClientChannel) => (err ? reject(new UnreachableError(`${this.spec.name}: cannot open a channel: ${err.message}`, { cause: err })) : resolve(ch))),
+    ).catch((err: unknown) => {
+      free();
+      throw err;
+    });
+    let code = -1;
+    stream.on('exit', (c: number | null, signal?: string) => (code = c ?? (signal ? 128 : -1)));
+    stream.stderr.resume();
+    return new HeldCommand(
+      {
+        write: (d) => stream.write(d),
+        end: () => stream.end(),
+        destroy: () => stream.close(),
+        onData: (fn) => stream.on('data', fn),
+        onClose: (fn) =>
+          stream.on('close', () => {
+            free();
+            fn(code);
+          }),
+      },
+      stdin,
     );
   }
 

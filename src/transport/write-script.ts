@@ -4,7 +4,8 @@
  * symlink is never followed; 0600 from its first byte under umask 077; owned by whoever
  * writes, root on the become path), gets its final owner and then mode, is fsynced, is
  * validated with the validator's output in a private mktemp file, and is renamed over the
- * target. Any exit — failure, a signal, a cut link — removes the temp files.
+ * target. Any exit — failure, a signal, a cut link — removes the temp files; a temp file
+ * whose size is not the content's (stdin ended early: a torn channel) is never renamed.
  *
  * Leftovers of a killed run beside the target are removed first:
  * - our naming, `.NAME.hostforge-XXXXXXXXXX` (10 characters from mktemp): all of them when
@@ -25,6 +26,8 @@ export interface WriteScriptOptions {
   backup?: string;
   /** This run holds the host's exclusive run lock. */
   exclusive?: boolean;
+  /** The content's length: a temp file of any other size (stdin ended early) is never installed. */
+  bytes?: number;
 }
 
 /** Directory and name prefix of our temp files for a target. */
@@ -65,6 +68,9 @@ export function writeScript(path: string, opts: WriteOptions, so: WriteScriptOpt
     `T=$(mktemp -- "$D/\${N}XXXXXXXXXX")`,
     'cat > "$T"',
   ];
+  if (so.bytes !== undefined) {
+    lines.push(`S=$(wc -c < "$T"); if [ "$((S))" -ne ${Math.trunc(so.bytes)} ]; then echo "the content arrived cut short ($((S)) of ${Math.trunc(so.bytes)} bytes)" >&2; exit 1; fi`);
+  }
   // Attributes: the asked ones, else the existing file's; owner first (chown clears set-id bits).
   const owner = ownerSpec(opts);
   if (owner) lines.push(`chown -- ${shQuote(owner)} "$T"`);

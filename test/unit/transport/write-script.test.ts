@@ -115,3 +115,18 @@ test('validate sees the temp file with its final mode; backup keeps the old file
   t.regex(r.stdout, /BACKUP/);
   t.false(lstatSync(p).isSymbolicLink());
 });
+
+test('content that arrives cut short (stdin ended early) is never installed, and leaves no temp file', (t) => {
+  const d = scratch();
+  const p = join(d, 'big.bin');
+  writeFileSync(p, 'old\n');
+  const full = Buffer.alloc(256 * 1024, 'n');
+  const r = run(writeScript(p, { mode: '0600' }, { bytes: full.length }), full.subarray(0, 100_000));
+  t.not(r.code, 0);
+  t.regex(r.stderr, /cut short \(100000 of 262144 bytes\)/);
+  t.is(readFileSync(p, 'utf8'), 'old\n');
+  t.deepEqual(readdirSync(d), ['big.bin']);
+  const ok = run(writeScript(p, { mode: '0600' }, { bytes: full.length }), full);
+  t.is(ok.code, 0, ok.stderr);
+  t.true(readFileSync(p).equals(full));
+});
