@@ -2,12 +2,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import yaml from 'js-yaml';
 import { InputError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Vars } from '../modules/types.js';
 import { taintByName } from '../util/secret-args.js';
-import { parseYaml } from '../util/yaml.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -43,6 +41,7 @@ export async function parseExtraVars(items: string[] | undefined): Promise<Vars>
       } catch (err) {
         throw new InputError(`cannot read extra vars file ${file}: ${(err as Error).message}`, { code: 'USAGE' });
       }
+      const { parseYaml } = await import('../util/yaml.js'); // js-yaml: not at start-up
       const doc = parseYaml(text, file);
       if (doc.data === null || typeof doc.data !== 'object' || Array.isArray(doc.data)) {
         throw new InputError('extra vars file must be a mapping', { code: 'USAGE', location: { file, line: 1, column: 1 } });
@@ -52,7 +51,7 @@ export async function parseExtraVars(items: string[] | undefined): Promise<Vars>
       // The argument's text is never echoed: it may hold a secret.
       let v: unknown;
       try {
-        v = yaml.load(item);
+        v = (await import('js-yaml')).default.load(item);
       } catch (err) {
         const mark = (err as { mark?: { line: number; column: number } }).mark;
         const where = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';

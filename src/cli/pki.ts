@@ -12,7 +12,7 @@ import { Command, Option } from 'commander';
 import { InputError } from '../errors.js';
 import { REVOCATION_REASONS, type RevocationReason } from '../pki/reasons.js';
 import { passphraseSource, resolvePkiDir, type PassphraseSource } from '../pki/passphrase.js';
-import { formatName } from '../pki/names.js';
+import { formatName } from '../pki/name-text.js';
 import type { ListedCert, Pki } from '../pki/service.js';
 
 /** The CA code (and its X.509/CRL libraries) loads only when a pki command runs. */

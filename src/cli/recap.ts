@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Recap } from '../engine/events.js';
 import { InputError } from '../errors.js';
-import { recapLines } from '../report/format.js';
 
 export interface ShardEnd {
   file: string;
@@ -81,6 +80,7 @@ export function registerRecapCommands(program: Command): void {
       const durationMs = Math.max(0, ...ends.map((e) => e.durationMs));
       if (o.json) process.stdout.write(`${JSON.stringify({ type: 'run_end', recap: merged, durationMs, exitCode, shards: files.length })}\n`);
       else {
+        const { recapLines } = await import('../report/format.js'); // diff: not at start-up
         const lines = ['PLAY RECAP ' + '*'.repeat(50), ...recapLines(merged), '', `${files.length} shard(s), ${Object.keys(merged).length} host(s); longest shard ${(durationMs / 1000).toFixed(2)} s`];
         process.stdout.write(`${lines.join('\n')}\n`);
       }
