@@ -5,6 +5,7 @@
  */
 import { readFile, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
+import { removeCpuGroup } from './cgroup.js';
 import { run } from './exec.js';
 import {
   BRIDGE_RE,
@@ -51,6 +52,7 @@ async function teardownSlots(
   await Promise.all(netns.map(deleteNetns));
   const bridges = opts.keepBridges ? [] : links.map((l) => l.name).filter((n) => BRIDGE_RE.test(n) && inSlots(n));
   await Promise.all(bridges.map(deleteLink));
+  await Promise.all([...slots].map(removeCpuGroup));
   return { netns, links: [...veths, ...bridges] };
 }
 
