@@ -53,10 +53,29 @@ export async function createCpuGroup(slot: number): Promise<string | undefined> 
   return join(dir, 'cgroup.procs');
 }
 
-/** Remove the slot's group (after its processes are gone; a group that still has some stays). */
-export async function removeCpuGroup(slot: number): Promise<void> {
+/**
+ * SIGKILL every process in the slot's group until it is empty (a process caught between its
+ * start and its namespaces, which neither netns nor root matching finds), then remove it.
+ */
+export async function removeCpuGroup(slot: number, timeoutMs = 10_000): Promise<void> {
   const h = await hierarchy();
-  if (h) await rmdir(groupDir(h, slot)).catch(() => undefined);
+  if (!h) return;
+  const dir = groupDir(h, slot);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+    const pids = text.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+    if (pids.length === 0 || Date.now() > deadline) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await rmdir(dir).catch(() => undefined);
 }
 
 /** CPU seconds every process of the slot's hosts has used since the lab came up. */

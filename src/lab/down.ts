@@ -46,13 +46,14 @@ async function teardownSlots(
   const netns = (await listLabNetns()).filter(inSlots);
   const keys = await Promise.all(netns.map((n) => nsKey(join(NETNS_DIR, n))));
   await killAll({ netKeys: new Set(keys.filter((k): k is string => k !== undefined)), rootPrefixes });
+  // Then whatever is still in the slot's CPU group (a host caught before it entered its namespace).
+  await Promise.all([...slots].map((s) => removeCpuGroup(s)));
 
   const veths = links.map((l) => l.name).filter((n) => VETH_RE.test(n) && inSlots(n));
   await Promise.all(veths.map(deleteLink)); // deleting a veth also removes its eth0 peer
   await Promise.all(netns.map(deleteNetns));
   const bridges = opts.keepBridges ? [] : links.map((l) => l.name).filter((n) => BRIDGE_RE.test(n) && inSlots(n));
   await Promise.all(bridges.map(deleteLink));
-  await Promise.all([...slots].map(removeCpuGroup));
   return { netns, links: [...veths, ...bridges] };
 }
 
