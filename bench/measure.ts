@@ -1,12 +1,15 @@
 /**
  * Measuring one benchmark run: wall time, CPU of the whole controller process tree (rusage of
  * the reaped descendants, plus ssh ControlPersist masters that detach from the tree), peak RSS
- * of the tree (sampled), and the CPU the run cost the lab hosts (/proc accounting of every
- * process chrooted into the lab: live processes' own time plus what they reaped).
+ * of the tree (sampled), and the CPU the run cost the lab hosts: the lab's cgroup counter (every
+ * process of its hosts, exited ones included; src/lab/cgroup.ts), or where the machine has no
+ * cgroup hierarchy, /proc accounting of every process chrooted into the lab (live processes'
+ * own time plus what they reaped).
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile, readdir, readlink, rm } from 'node:fs/promises';
+import { labCpuSeconds } from '../src/lab/index.js';
 
 const TICK = 100; // USER_HZ on Linux
 
@@ -98,8 +101,10 @@ export interface Sample {
 export interface RunSpec {
   argv: string[];
   env?: NodeJS.ProcessEnv;
-  /** The lab's hosts directory: target CPU is counted for processes rooted below it. */
+  /** The lab's hosts directory: target CPU is counted for processes rooted below it (no cgroup). */
   hostsRoot: string;
+  /** The lab's slot: target CPU is its cgroup's counter where there is one. */
+  slot?: number;
   /** Marker of detached ssh masters to count as controller processes (Ansible's ControlPath dir). */
   masterMarker?: string;
   log: string;
@@ -111,7 +116,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function measure(spec: RunSpec): Promise<Sample> {
   const timeOut = `${spec.log}.time`;
   const mastersBefore = spec.masterMarker ? await markedProcs(spec.masterMarker) : [];
-  const hostBefore = await hostsCpu(spec.hostsRoot);
+  const targetCpu = async (): Promise<number> => (spec.slot !== undefined ? await labCpuSeconds(spec.slot) : undefined) ?? hostsCpu(spec.hostsRoot);
+  const hostBefore = await targetCpu();
   const t0 = process.hrtime.bigint();
   const fd = openSync(spec.log, 'w');
   const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeOut, ...spec.argv], {
@@ -139,7 +145,7 @@ export async function measure(spec: RunSpec): Promise<Sample> {
     const before = new Map(mastersBefore.map((p) => [p.pid, p.self + p.children]));
     for (const p of await markedProcs(spec.masterMarker)) masters += p.self + p.children - (before.get(p.pid) ?? 0);
   }
-  const hostAfter = await hostsCpu(spec.hostsRoot);
+  const hostAfter = await targetCpu();
   return {
     wall,
     cpu: (user ?? 0) + (sys ?? 0) + masters,

@@ -87,7 +87,7 @@ async function runTool(tool: Tool, n: number, opts: Opts, results: Results, log:
     const s = await measure({
       argv: argvOf(tool, mode, info, opts.playbook, n),
       env: tool === 'ansible' ? ansibleEnv(n) : process.env,
-      hostsRoot: hostsRoot(info),
+      hostsRoot: hostsRoot(info), slot: info.slot,
       masterMarker: tool === 'ansible' ? CP_DIR : undefined,
       log,
     });
@@ -102,10 +102,10 @@ async function runTool(tool: Tool, n: number, opts: Opts, results: Results, log:
 
 async function floor(info: LabInfo, n: number, opts: Opts, results: Results, log: string): Promise<void> {
   const script = `${info.hosts.map((h) => `${shJoin([...labSshArgv(info, h), 'true'])} &`).join('\n')}\nwait\n`;
-  push(results, key(n, 'floor', 'ssh-true'), await measure({ argv: ['sh', '-c', script], hostsRoot: hostsRoot(info), log }));
+  push(results, key(n, 'floor', 'ssh-true'), await measure({ argv: ['sh', '-c', script], hostsRoot: hostsRoot(info), slot: info.slot, log }));
   const pb = join(ROOT, 'bench/floor.yaml');
   const argv = [process.execPath, CLI, 'apply', pb, '-i', info.inventoryPath, '--forks', String(n)];
-  push(results, key(n, 'floor', 'one-read'), await measure({ argv, hostsRoot: hostsRoot(info), log }));
+  push(results, key(n, 'floor', 'one-read'), await measure({ argv, hostsRoot: hostsRoot(info), slot: info.slot, log }));
 }
 
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
@@ -130,7 +130,7 @@ function table(r: Results, opts: Opts, start: string, end: string): string {
     `Written by \`scripts/bench.sh\` (bench/run.ts) on ${new Date().toISOString()}: playbook ${opts.playbook.replace(`${ROOT}/`, '')},`,
     `medians of ${opts.reps} repetitions, fresh lab hosts for every check+converge+no-change series. Controller CPU is`,
     'user+sys of the whole process tree (plus Ansible\'s detached ControlPersist masters), RSS the sampled peak of the tree,',
-    'target CPU the /proc accounting of every process in the lab hosts. Ansible: pipelining, ControlPersist, forks min(N,50);',
+    'target CPU the lab\'s cgroup counter (every process of its hosts, exited ones included). Ansible: pipelining, ControlPersist, forks min(N,50);',
     'hostforge: --forks N.',
     '',
     ...machine(start, end),

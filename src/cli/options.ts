@@ -7,7 +7,6 @@ import { InputError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Vars } from '../modules/types.js';
 import { taintByName } from '../util/secret-args.js';
-import { parseInlineYaml, parseYaml } from '../util/yaml.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -43,6 +42,7 @@ export async function parseExtraVars(items: string[] | undefined): Promise<Vars>
       } catch (err) {
         throw new InputError(`cannot read extra vars file ${file}: ${(err as Error).message}`, { code: 'USAGE' });
       }
+      const { parseYaml } = await import('../util/yaml.js'); // js-yaml: not at start-up
       const doc = parseYaml(text, file);
       if (doc.data === null || typeof doc.data !== 'object' || Array.isArray(doc.data)) {
         throw new InputError('extra vars file must be a mapping', { code: 'USAGE', location: { file, line: 1, column: 1 } });
@@ -50,6 +50,7 @@ export async function parseExtraVars(items: string[] | undefined): Promise<Vars>
       Object.assign(out, doc.data);
     } else if (item.trim().startsWith('{')) {
       // The argument's text is never echoed: it may hold a secret (an error shows it masked).
+      const { parseInlineYaml } = await import('../util/yaml.js'); // js-yaml: not at start-up
       const v = parseInlineYaml(item, `-e argument ${index + 1}`);
       if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, v);
       else throw new InputError(`-e argument ${index + 1}: not a mapping`, { code: 'USAGE' });

@@ -12,7 +12,7 @@ import { Command, Option } from 'commander';
 import { InputError } from '../errors.js';
 import { REVOCATION_REASONS, type RevocationReason } from '../pki/reasons.js';
 import { passphraseSource, resolvePkiDir, type PassphraseSource } from '../pki/passphrase.js';
-import { formatName } from '../pki/names.js';
+import { formatName } from '../pki/name-text.js';
 import type { Pki } from '../pki/service.js';
 import { expiryWarnings, renderList } from './pki-list.js';
 

@@ -7,8 +7,6 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Recap } from '../engine/events.js';
 import { InputError } from '../errors.js';
-import { recapLines } from '../report/format.js';
-import { rebootLines } from '../report/reboot.js';
 
 export interface ShardEnd {
   file: string;
@@ -87,6 +85,8 @@ export function registerRecapCommands(program: Command): void {
       const rebootRequired = Object.fromEntries(ends.flatMap((e) => Object.entries(e.rebootRequired ?? {})).sort(([a], [b]) => a.localeCompare(b)));
       if (o.json) process.stdout.write(`${JSON.stringify({ type: 'run_end', recap: merged, durationMs, exitCode, rebootRequired, shards: files.length })}\n`);
       else {
+        const { recapLines } = await import('../report/format.js'); // diff: not at start-up
+        const { rebootLines } = await import('../report/reboot.js');
         const lines = ['PLAY RECAP ' + '*'.repeat(50), ...recapLines(merged), ...rebootLines(Object.keys(merged), rebootRequired), '', `${files.length} shard(s), ${Object.keys(merged).length} host(s); longest shard ${(durationMs / 1000).toFixed(2)} s`];
         process.stdout.write(`${lines.join('\n')}\n`);
       }

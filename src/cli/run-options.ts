@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 import { InputError } from '../errors.js';
 import type { VaultOptions } from '../vault/sources.js';
 import { promptHidden } from '../vault/prompt.js';
@@ -107,5 +107,6 @@ export async function connectionDefaults(o: CommonRunOptions, config: LoadedConf
 }
 
 export async function loadRunConfig(): Promise<LoadedConfig> {
+  const { loadConfig } = await import('../config/load.js'); // js-yaml: not at start-up
   return loadConfig();
 }

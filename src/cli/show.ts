@@ -5,7 +5,6 @@
  */
 import type { Command } from 'commander';
 import type { RunEvent } from '../engine/events.js';
-import { loadPlanFile } from '../plan/file.js';
 import { reporterFor } from './apply.js';
 
 interface ShowOptions {
@@ -14,6 +13,7 @@ interface ShowOptions {
 }
 
 async function show(file: string, o: ShowOptions): Promise<void> {
+  const { loadPlanFile } = await import('../plan/file.js'); // not at start-up
   const plan = await loadPlanFile(file);
   const reporter = await reporterFor({ json: o.json, diff: true, verbose: o.verbose }, new Set());
   for (const e of plan.events) reporter.emit(e as unknown as RunEvent);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Settings } from '../config/load.js';
 import { useVaultKeyring } from '../vault/active.js';
 import type { VaultKeyring } from '../vault/keyring.js';
-import { openKeyring, vaultSpecs, type VaultOptions } from '../vault/sources.js';
+import type { VaultOptions } from '../vault/sources.js';
 import { collect } from './options.js';
 
 export function addVaultOptions(cmd: Command): Command {
@@ -15,6 +15,7 @@ export function addVaultOptions(cmd: Command): Command {
 
 /** Read the vault secrets and make them the ones YAML loading decrypts with. */
 export async function installVault(o: VaultOptions, config: Settings = {}): Promise<VaultKeyring> {
+  const { openKeyring, vaultSpecs } = await import('../vault/sources.js'); // ansible-vault: not at start-up
   const keyring = await openKeyring(vaultSpecs(o, { passwordFile: config.vaultPasswordFile, identityList: config.vaultIdentityList }));
   useVaultKeyring(keyring);
   return keyring;

@@ -8,8 +8,7 @@ import { InputError } from '../errors.js';
 import { isVaulted } from '../vault/format.js';
 import type { VaultKeyring } from '../vault/keyring.js';
 import { promptHidden } from '../vault/prompt.js';
-import { openKeyring, parseVaultId, vaultSpecs, type VaultIdSpec, type VaultOptions } from '../vault/sources.js';
-import { loadConfig } from '../config/load.js';
+import type { VaultIdSpec, VaultOptions } from '../vault/sources.js';
 import { collect } from './options.js';
 import { addVaultOptions } from './vault-options.js';
 import { editText, readInput, writeAtomic } from './vault-files.js';
@@ -28,14 +27,18 @@ function note(msg: string): void {
   process.stderr.write(`${msg}\n`);
 }
 
+// The keyring (ansible-vault) and the config (js-yaml) are loaded when a command runs, not at start-up.
+const sources = (): Promise<typeof import('../vault/sources.js')> => import('../vault/sources.js');
+
 async function specsOf(o: VaultOptions): Promise<VaultIdSpec[]> {
+  const [{ loadConfig }, { vaultSpecs }] = await Promise.all([import('../config/load.js'), sources()]);
   const config = await loadConfig();
   const specs = vaultSpecs(o, { passwordFile: config.settings.vaultPasswordFile, identityList: config.settings.vaultIdentityList });
   return specs.length > 0 ? specs : [{ label: 'default', source: 'prompt' }];
 }
 
 async function keyringFor(o: VaultCliOptions, forEncrypting: boolean): Promise<VaultKeyring> {
-  return openKeyring(await specsOf(o), { newPassword: forEncrypting });
+  return (await sources()).openKeyring(await specsOf(o), { newPassword: forEncrypting });
 }
 
 function encryptLabel(o: VaultCliOptions, k: VaultKeyring): string | undefined {
@@ -100,6 +103,7 @@ async function editFile(file: string, o: VaultCliOptions): Promise<void> {
 
 async function rekeyFiles(files: string[], o: VaultCliOptions): Promise<void> {
   const k = await keyringFor(o, false);
+  const { openKeyring, parseVaultId } = await sources();
   const newSpec: VaultIdSpec = o.newVaultId
     ? parseVaultId(o.newVaultId)
     : { label: 'default', source: o.newVaultPasswordFile ?? 'prompt' };

@@ -1,8 +1,8 @@
 /** hostforge.yaml: validated with ajv, errors at file:line:column with the schema path. */
-import { Ajv } from 'ajv';
 import { InputError } from '../errors.js';
 import { ajvToInputError, realErrors } from '../playbook/schema.js';
 import { loadYamlFile } from '../util/yaml.js';
+import { compiled } from '../validation/compile.js';
 import { resolvePath, resolvePathList } from './paths.js';
 import type { Settings } from './settings.js';
 
@@ -28,8 +28,6 @@ export const CONFIG_SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validate = ajv.compile(CONFIG_SCHEMA);
 
 type Raw = Partial<Record<keyof typeof CONFIG_SCHEMA.properties, unknown>>;
 
@@ -37,6 +35,7 @@ export async function readHostforgeYaml(file: string): Promise<Settings> {
   const doc = await loadYamlFile(file);
   const data = doc.data ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new InputError('hostforge.yaml must be a mapping', { code: 'SCHEMA', location: doc.locate([]) });
+  const validate = compiled('config', CONFIG_SCHEMA);
   if (!validate(data)) throw ajvToInputError(realErrors(validate.errors ?? [], data), doc, [], 'config', file);
   const r = data as Raw;
   const s: Settings = {};

@@ -5,8 +5,8 @@
  */
 import { InputError } from '../errors.js';
 import type { LoadedPlay } from '../playbook/load.js';
-import { argumentSpecSchema } from '../playbook/roles.js';
-import { describeAjvError, realErrors, validator } from '../playbook/schema.js';
+import { checkArgumentSpec } from '../playbook/argument-check.js';
+import { describeAjvError, realErrors } from '../playbook/schema.js';
 import type { RoleRef } from '../playbook/types.js';
 import { renderDeep, toPlain, type Scope } from '../vars/scope.js';
 import type { PerHost } from './preflight-report.js';
@@ -15,7 +15,6 @@ import { hasUnknown } from './preflight-unknown.js';
 export function checkRoles(play: LoadedPlay, hosts: string[], scopeFor: (host: string, role: RoleRef) => Scope, found: PerHost): void {
   for (const role of play.loadedRoles) {
     const what = `role "${role.ref.name}"`;
-    const schema = role.argumentSpec ? argumentSpecSchema(role.argumentSpec) : undefined;
     for (const h of hosts) {
       const scope = scopeFor(h, role.ref);
       try {
@@ -23,7 +22,7 @@ export function checkRoles(play: LoadedPlay, hosts: string[], scopeFor: (host: s
       } catch (err) {
         found.add(`${what} parameters`, h, err, role.usedAt);
       }
-      if (!role.argumentSpec || !schema) continue;
+      if (!role.argumentSpec) continue;
       const values: Record<string, unknown> = {};
       for (const k of Object.keys(role.argumentSpec)) {
         try {
@@ -33,9 +32,9 @@ export function checkRoles(play: LoadedPlay, hosts: string[], scopeFor: (host: s
           found.add(`${what} option "${k}"`, h, err, role.usedAt);
         }
       }
-      const v = validator(schema, false);
-      if (v(values)) continue;
-      for (const e of realErrors(v.errors ?? [], values)) {
+      const errors = checkArgumentSpec(role.argumentSpec, values);
+      if (errors.length === 0) continue;
+      for (const e of realErrors(errors, values)) {
         const key = e.instancePath.split('/')[1];
         if (key !== undefined && hasUnknown(values[key])) continue;
         found.add(`${what} argument spec`, h, new InputError(describeAjvError(e), { code: 'SCHEMA', location: role.usedAt }), role.usedAt);

@@ -5,9 +5,10 @@
  * variables; `children` maps group names to groups (recursively). Like Ansible, a bare
  * string is accepted for `hosts`/`children` (`hosts: web1` means `hosts: {web1: }`).
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { InputError } from '../errors.js';
 import type { YamlDoc } from '../util/yaml.js';
+import { compiled } from '../validation/compile.js';
 
 export const inventorySchema = {
   $id: 'hostforge:inventory',
@@ -32,8 +33,6 @@ export const inventorySchema = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-const validate = ajv.compile(inventorySchema);
 
 function describeType(v: unknown): string {
   if (v === null) return 'nothing';
@@ -111,6 +110,7 @@ function toError(err: ErrorObject, doc: YamlDoc): InputError {
 
 /** Throws an InputError (file, line, column, schema path) for the first structural problem. */
 export function checkInventorySchema(doc: YamlDoc): void {
+  const validate = compiled('inventory', inventorySchema);
   if (validate(doc.data)) return;
   const first = validate.errors?.[0];
   if (first) throw toError(first, doc);

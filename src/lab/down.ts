@@ -5,6 +5,7 @@
  */
 import { readFile, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
+import { removeCpuGroup } from './cgroup.js';
 import { run } from './exec.js';
 import {
   BRIDGE_RE,
@@ -45,6 +46,8 @@ async function teardownSlots(
   const netns = (await listLabNetns()).filter(inSlots);
   const keys = await Promise.all(netns.map((n) => nsKey(join(NETNS_DIR, n))));
   await killAll({ netKeys: new Set(keys.filter((k): k is string => k !== undefined)), rootPrefixes });
+  // Then whatever is still in the slot's CPU group (a host caught before it entered its namespace).
+  await Promise.all([...slots].map((s) => removeCpuGroup(s)));
 
   const veths = links.map((l) => l.name).filter((n) => VETH_RE.test(n) && inSlots(n));
   await Promise.all(veths.map(deleteLink)); // deleting a veth also removes its eth0 peer

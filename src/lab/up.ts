@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostforgeError } from '../errors.js';
+import { createCpuGroup, inCpuGroup } from './cgroup.js';
 import { labDown, purgeSlot } from './down.js';
 import { inventoryYaml } from './inventory.js';
 import { generateLabKey, knownHostsText, readHostKeys } from './keys.js';
@@ -40,13 +41,13 @@ interface Started {
 async function startHost(
   state: LabState,
   host: LabHost,
-  ctx: { init: readonly string[]; authorizedKey: string; hostsText: string; stateRoot: string },
+  ctx: { init: readonly string[]; authorizedKey: string; hostsText: string; stateRoot: string; cpuGroup?: string },
 ): Promise<Started> {
   const paths = hostPaths(state.stateDir, host.name);
   const extras = await machineExtraMounts(ctx.stateRoot, paths);
   await prepareHost(paths, extras, { hostname: host.name, hostsText: ctx.hostsText, authorizedKey: ctx.authorizedKey });
   const script = setupScript({ paths, extras, hostname: host.name, init: ctx.init });
-  const [cmd, ...args] = hostArgv(host.netns, script);
+  const [cmd, ...args] = inCpuGroup(ctx.cpuGroup, hostArgv(host.netns, script));
   const log = await open(paths.log, 'a', 0o600);
   let ended: string | undefined;
   try {
@@ -109,7 +110,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabInfo> {
     };
     await writeState(state);
     const authorizedKey = await generateLabKey(state.keyPath, `hostforge-lab-${name}`);
-    const ctx = { init, authorizedKey, hostsText: hostsFileText(hosts), stateRoot };
+    const ctx = { init, authorizedKey, hostsText: hostsFileText(hosts), stateRoot, cpuGroup: await createCpuGroup(slot) };
     await addHostNetworks(slot, hosts.map((_, k) => k + 1));
     const started = await Promise.all(hosts.map((h) => startHost(state, h, ctx)));
     state.pids = Object.fromEntries(started.map((s) => [s.host.name, s.pid]));

@@ -3,8 +3,6 @@
  * @peculiar/x509's (WebCrypto from node:crypto); reading is our DER walker, sync.
  */
 import { webcrypto, type KeyObject } from 'node:crypto';
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import { decodeTime, derToOid, int, toDer } from './asn1.js';
 import { children, derToPem, parseDer, pemToDer, type Tlv } from './der.js';
 import { OID } from './extensions.js';
@@ -13,7 +11,16 @@ import { verifySignature } from './keys.js';
 import { parseName, sameName } from './names.js';
 import type { CrlInfo } from './types.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+type X509 = typeof import('@peculiar/x509');
+let x509Lib: Promise<X509> | undefined;
+/** @peculiar/x509 (with reflect-metadata, ~180 ms to load) only when a CRL is built. */
+function loadX509(): Promise<X509> {
+  x509Lib ??= import('reflect-metadata').then(() => import('@peculiar/x509')).then((x509) => {
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  });
+  return x509Lib;
+}
 
 import { REVOCATION_REASONS, type RevocationReason } from './reasons.js';
 export { REVOCATION_REASONS, type RevocationReason };
@@ -40,12 +47,13 @@ export async function buildCrl(spec: CrlSpec): Promise<string> {
   const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
   const signingKey = await webcrypto.subtle.importKey('pkcs8', pkcs8, alg, false, ['sign']);
   pkcs8.fill(0);
+  const x509 = await loadX509();
   const crl = await x509.X509CrlGenerator.create({
     issuer: new x509.Name(spec.issuerName),
     thisUpdate: spec.thisUpdate,
     nextUpdate: spec.nextUpdate,
     signingAlgorithm: alg,
-    signingKey: signingKey as unknown as x509.X509CrlCreateParams['signingKey'],
+    signingKey: signingKey as unknown as import('@peculiar/x509').X509CrlCreateParams['signingKey'],
     extensions: [
       new x509.AuthorityKeyIdentifierExtension(spec.caKeyId.toString('hex')),
       new x509.Extension(OID.crlNumber, false, toDer(int(spec.number))),

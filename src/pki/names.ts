@@ -51,10 +51,7 @@ export function parseName(name: Tlv): DnAttr[] {
   return out;
 }
 
-/** "O=ORG, CN=HOST" in encoded order. */
-export function formatName(attrs: readonly DnAttr[]): string {
-  return attrs.map((a) => `${a.type}=${a.value.replace(/([,\\+])/g, '\\$1')}`).join(', ');
-}
+export { formatName } from './name-text.js';
 
 /** OpenSSL `-subj` syntax: "/O=ORG/CN=HOST", with / + and \ escaped. */
 export function toOpensslSubj(attrs: readonly DnAttr[]): string {

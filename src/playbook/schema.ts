@@ -2,15 +2,15 @@
  * JSON schemas of plays, tasks and role metadata, and the ajv instance that checks
  * them and every module's arguments. Errors are turned into file:line:column messages.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError, InputErrors } from '../errors.js';
 import { report } from '../util/problems.js';
 import type { YamlDoc, YamlPath } from '../util/yaml.js';
+import { compiled } from '../validation/compile.js';
 
-// No type coercion: with anyOf [string, integer] ajv would turn the YAML number 0644 (420) into "420".
-// One instance, each schema compiled once (compiling is most of a start-up): the check at load
-// time on raw (templated) args validates a copy, so the defaults it fills in never reach the task.
-export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
+// Validators come from validation/compile.ts (generated at build time, options there): each
+// schema is compiled at most once; the check at load time on raw (templated) args validates
+// a copy, so the defaults it fills in never reach the task.
 
 const stringList = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] };
 const boolish = { anyOf: [{ type: 'boolean' }, { type: 'string' }] };
@@ -170,7 +170,6 @@ export const roleMetaSchema = {
   },
 };
 
-const compiled = new WeakMap<object, ValidateFunction>();
 const checking = new WeakMap<object, ValidateFunction>();
 
 /** Arrays and plain objects copied (where defaults could be filled in), anything else shared. */
@@ -186,11 +185,7 @@ function copyPlain(v: unknown): unknown {
 
 /** `mutate` false: a validator that leaves its input as it was (it validates a copy). */
 export function validator(schema: object, mutate = true): ValidateFunction {
-  let v = compiled.get(schema);
-  if (!v) {
-    v = ajv.compile(schema);
-    compiled.set(schema, v);
-  }
+  const v = compiled('playbook', schema);
   if (mutate) return v;
   const hit = checking.get(schema);
   if (hit) return hit;

@@ -16,6 +16,8 @@ interface CaptureData {
   /** Handlebars copies the data frame: the holder object is shared, its field is set. */
   captured?: { value?: unknown };
   revealed?: Set<string>;
+  /** The variable the shared bare-name template looks up (see evaluateExpression). */
+  lookupName?: string;
 }
 
 hb.registerHelper('__capture', function (this: unknown, ...args: unknown[]) {
@@ -147,8 +149,12 @@ export function evaluateExpression(expr: string, context: object, opts: RenderOp
   const data: CaptureData = { revealed: opts.revealed, captured: {} };
   const jinja = jinjaInExpression(e);
   if (jinja) throw new InputError(`Jinja2 expression ${JSON.stringify(shown)} is not Handlebars: ${jinja.hint}`, { code: 'TEMPLATE', location: where(opts.origin) });
+  // A bare variable name (most `when:` and "{{var}}" values) shares one compiled template: a
+  // param is looked up as `lookup this name` does, so each name need not be compiled.
+  const bare = BARE_NAME.test(e) && !NOT_NAMES.has(e);
+  if (bare) data.lookupName = e;
   try {
-    compile(`{{__capture ${inner}}}`, opts)(context, { data, allowProtoPropertiesByDefault: true });
+    compile(bare ? LOOKUP_BY_NAME : `{{__capture ${inner}}}`, opts)(context, { data, allowProtoPropertiesByDefault: true });
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw translate(err, shown, opts);
@@ -160,6 +166,11 @@ export function evaluateExpression(expr: string, context: object, opts: RenderOp
   }
   return value;
 }
+
+const BARE_NAME = /^[A-Za-z_][\w-]*$/;
+/** Words Handlebars reads as something else than a variable. */
+const NOT_NAMES = new Set(['this', 'else', 'as', 'true', 'false', 'null', 'undefined']);
+const LOOKUP_BY_NAME = '{{__capture (lookup this @lookupName)}}';
 
 const PATH = /^(?:this\.|\.\.\/)*[A-Za-z_][\w-]*(?:\.[\w-]+|\.\[[^\]]+\])*$/;
 const LITERAL = /^(?:true|false|null|undefined|-?\d+(?:\.\d+)?)$/;

@@ -58,6 +58,13 @@ export class RemoteHost implements Host {
   readonly #readFacts: FactsReader;
   readonly #session: HostSession;
   #facts?: Promise<Facts>;
+  /**
+   * What this view of the host (one task: the engine makes one per task) has read since its
+   * last command or write: a stat also brings a small regular file's content, so a module's
+   * stat-then-read is one round trip, and a second stat of the same path none. Any exec or
+   * write forgets it all.
+   */
+  readonly #seen = new Map<string, { stat: FileStat | null; content?: Buffer }>();
 
   constructor(name: string, vars: Vars, conn: Connection, become: BecomeSpec, readFacts: FactsReader, session?: HostSession) {
     this.name = name;
@@ -133,6 +140,7 @@ export class RemoteHost implements Host {
   }
 
   async exec(cmd: Command, opts: ExecOptions = {}): Promise<ExecResult> {
+    this.#seen.clear();
     let script = toShell(cmd);
     if (opts.env) {
       const exports = Object.entries(opts.env).map(([k, v]) => `export ${k}=${shQuote(v)}`);
@@ -144,6 +152,9 @@ export class RemoteHost implements Host {
   }
 
   async read(path: string): Promise<Buffer | null> {
+    const seen = this.#seen.get(path);
+    if (seen && seen.stat === null) return null;
+    if (seen?.content) return Buffer.from(seen.content);
     if (!this.#needsSudo()) return this.#session.conn.get(path);
     const q = shQuote(path);
     const r = await this.#run(`if [ -e ${q} ]; then cat -- ${q}; else exit 3; fi`);
@@ -153,13 +164,22 @@ export class RemoteHost implements Host {
   }
 
   async stat(path: string): Promise<FileStat | null> {
+    const hit = this.#seen.get(path);
+    if (hit) return hit.stat && { ...hit.stat };
     const q = shQuote(path);
-    const script = `if [ -e ${q} ] || [ -L ${q} ]; then stat -c '%F|%a|%U|%G|%s' -- ${q}; if [ -L ${q} ]; then readlink -- ${q}; fi; else echo MISSING; fi`;
-    const r = await this.exec({ script });
-    return parseStat(r.stdout);
+    const script =
+      `if [ -e ${q} ] || [ -L ${q} ]; then stat -c '%F|%a|%U|%G|%s' -- ${q}; if [ -L ${q} ]; then readlink -- ${q}; fi; else echo MISSING; fi; ` +
+      `if [ -f ${q} ] && [ ! -L ${q} ] && [ "$(stat -c %s -- ${q})" -le ${PREFETCH_MAX} ]; then printf '%s\\n' ${CONTENT_MARK.trim()} && cat -- ${q}; fi`;
+    const r = await this.#run(script);
+    const at = r.stdout.indexOf(CONTENT_MARK);
+    const head = (at >= 0 ? r.stdout.subarray(0, at + 1) : r.stdout).toString('utf8');
+    const st = parseStat(head);
+    this.#seen.set(path, { stat: st, ...(at >= 0 && r.code === 0 && st?.type === 'file' ? { content: Buffer.from(r.stdout.subarray(at + CONTENT_MARK.length)) } : {}) });
+    return st && { ...st };
   }
 
   async write(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<{ backup?: string }> {
+    this.#seen.clear();
     // Writes of one target never overlap on a host: a write removes stale temp files of its target.
     const key = `${this.#session.conn.spec.name}\0${path}`;
     const prev = this.#session.writes.get(key) ?? Promise.resolve();
@@ -206,6 +226,10 @@ export class RemoteHost implements Host {
     if (path === undefined) this.#facts = undefined;
   }
 }
+
+/** A stat brings the content of a regular file up to this size (bytes) with it. */
+const PREFETCH_MAX = 65536;
+const CONTENT_MARK = '\n__hostforge_content__\n';
 
 export function parseStat(out: string): FileStat | null {
   const lines = out.split('\n');

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
 import { shQuote } from '../util/quote.js';
+import { Collected } from './collected.js';
 
 export interface ShellResult {
   code: number;
@@ -17,20 +18,12 @@ export interface ShellResult {
 }
 
 interface Pending {
-  marker: Buffer;
-  out: Buffer[];
-  err: Buffer[];
+  out: Collected;
+  err: Collected;
   outDone?: { data: Buffer; code: number };
   errDone?: Buffer;
   resolve: (r: ShellResult) => void;
   reject: (e: Error) => void;
-}
-
-function splitAt(chunks: Buffer[], marker: Buffer): { before: Buffer; after: Buffer } | undefined {
-  const all = Buffer.concat(chunks);
-  const i = all.indexOf(marker);
-  if (i < 0) return undefined;
-  return { before: all.subarray(0, i), after: all.subarray(i + marker.length) };
 }
 
 export class ShellSession {
@@ -76,7 +69,7 @@ export class ShellSession {
     if (!p) return;
     p.out.push(d);
     // stdout ends with "\n<marker> <code>\n"
-    const hit = splitAt(p.out, Buffer.concat([Buffer.from('\n'), p.marker, Buffer.from(' ')]));
+    const hit = p.out.split();
     if (!hit) return;
     const nl = hit.after.indexOf(0x0a);
     if (nl < 0) return;
@@ -88,7 +81,7 @@ export class ShellSession {
     const p = this.#pending;
     if (!p) return;
     p.err.push(d);
-    const hit = splitAt(p.err, Buffer.concat([Buffer.from('\n'), p.marker, Buffer.from('\n')]));
+    const hit = p.err.split();
     if (!hit) return;
     p.errDone = hit.before;
     this.#maybeDone();
@@ -119,7 +112,9 @@ export class ShellSession {
         if (timer) clearTimeout(timer);
         f();
       };
-      this.#pending = { marker, out: [], err: [], resolve: (r) => done(() => resolve(r)), reject: (e) => done(() => reject(e)) };
+      const out = new Collected(Buffer.concat([Buffer.from('\n'), marker, Buffer.from(' ')]));
+      const err = new Collected(Buffer.concat([Buffer.from('\n'), marker, Buffer.from('\n')]));
+      this.#pending = { out, err, resolve: (r) => done(() => resolve(r)), reject: (e) => done(() => reject(e)) };
       if (timeoutMs) {
         timer = setTimeout(() => {
           this.#fail(new Error(`command timed out after ${timeoutMs} ms`));

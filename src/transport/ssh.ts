@@ -16,6 +16,7 @@ import { DEFAULT_KEEPALIVE_COUNT, DEFAULT_KEEPALIVE_MS, prepareLogin, type Login
 import type { Tunnels } from './jumps.js';
 import { ShellSession } from './shell-session.js';
 import { HeldCommand } from './held.js';
+import { shQuote } from '../util/quote.js';
 
 export interface ConnectionSpec extends LoginSpec {
   /** ProxyJump hops, outermost first; empty or absent: a direct connection. */
@@ -27,6 +28,10 @@ export interface RawExecResult {
   stdout: Buffer;
   stderr: Buffer;
 }
+
+/** The exit code of readScript for a path that does not exist (a dangling link included, as SFTP open). */
+const MISSING = 3;
+const readScript = (path: string): string => `if [ -e ${shQuote(path)} ]; then exec cat -- ${shQuote(path)}; else exit ${MISSING}; fi`;
 
 const MAX_CHANNELS = 6; // OpenSSH's MaxSessions defaults to 10; closing channels linger a moment
 const MAX_SHELLS = 3; // persistent shells per host (commands of one host rarely overlap)
@@ -292,20 +297,15 @@ export class SshConnection {
     );
   }
 
-  /** File contents over SFTP, or null when it does not exist. */
-  get(path: string): Promise<Buffer | null> {
-    return this.#guard(`the download of ${path}`, () =>
-      this.#slot(async () => {
-        try {
-          const data = await this.#sftp.get(path);
-          return Buffer.isBuffer(data) ? data : Buffer.from(String(data));
-        } catch (err) {
-          const code = (err as { code?: unknown }).code;
-          if (code === 2 || code === 'ENOENT' || /No such file/i.test((err as Error).message)) return null;
-          throw new HostforgeError('TASK_FAILED', `${this.spec.name}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
-        }
-      }),
-    );
+  /**
+   * File contents, or null when it does not exist: `cat` in a persistent shell, one round
+   * trip and one packet each way (an SFTP download is open, read, read to EOF, close).
+   */
+  async get(path: string): Promise<Buffer | null> {
+    const r = await this.exec(readScript(path));
+    if (r.code === MISSING) return null;
+    if (r.code !== 0) throw new HostforgeError('TASK_FAILED', `${this.spec.name}: cannot read ${path}: ${r.stderr.toString('utf8').trim() || `exit ${r.code}`}`);
+    return r.stdout;
   }
 
   put(data: Buffer, path: string, mode = 0o600): Promise<void> {

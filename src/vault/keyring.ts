@@ -4,10 +4,19 @@
  * Decryption tries the secrets whose label matches a 1.2 header first, then every other one, as
  * ansible-vault does. Everything decrypted is tainted: it prints as *** in every output.
  */
-import { Vault } from 'ansible-vault';
+import { createRequire } from 'node:module';
+import type { Vault } from 'ansible-vault';
 import { VaultError, type SourceLocation } from '../errors.js';
 import { Secret, taint } from '../util/secret.js';
 import { parseEnvelope } from './format.js';
+
+const require = createRequire(import.meta.url);
+let VaultClass: typeof Vault | undefined;
+/** ansible-vault (and its crypto) is loaded with the first vaulted value, not by every run. */
+function vaultOf(password: string): Vault {
+  VaultClass ??= (require('ansible-vault') as typeof import('ansible-vault')).Vault;
+  return new VaultClass({ password });
+}
 
 export interface VaultSecret {
   /** Vault id label; `default` when none was given, as Ansible. */
@@ -38,7 +47,7 @@ export class VaultKeyring {
     for (const s of ordered) {
       let plain: string | undefined;
       try {
-        plain = new Vault({ password: s.password.reveal() }).decryptSync(env.text, undefined);
+        plain = vaultOf(s.password.reveal()).decryptSync(env.text, undefined);
       } catch {
         continue; // integrity check failed: not this secret
       }
@@ -54,7 +63,7 @@ export class VaultKeyring {
   encrypt(plaintext: string, label?: string): string {
     const s = this.pick(label);
     const id = s.label === 'default' ? undefined : s.label;
-    return `${new Vault({ password: s.password.reveal() }).encryptSync(plaintext, id as string)}\n`;
+    return `${vaultOf(s.password.reveal()).encryptSync(plaintext, id as string)}\n`;
   }
 
   pick(label?: string): VaultSecret {

@@ -84,3 +84,20 @@ test('renderDeep renders nested args, keeps types and drops omit', (t) => {
     d: { e: 'v22' },
   });
 });
+
+test('a bare variable name (one shared template) keeps the values and errors of a compiled one', (t) => {
+  const ctx = createScope({ name: 'web', zero: 0, off: false, blank: '', nothing: null, list: [1, 2], 'dashed-name': 'd', default: 'var named like a helper', port: '{{zero}}' }).context;
+  t.is(evaluate('{{name}}', ctx), 'web');
+  t.is(evaluate('{{zero}}', ctx), 0);
+  t.is(evaluate('{{off}}', ctx), false);
+  t.deepEqual(evaluate('{{list}}', ctx), [1, 2]);
+  t.is(evaluate('{{dashed-name}}', ctx), 'd');
+  t.is(evaluate('{{default}}', ctx), 'var named like a helper');
+  t.is(evaluate('{{port}}', ctx), 0, 'a templated variable is rendered to its value');
+  t.is(evaluate('{{nothing}}', ctx), null);
+  t.is(evaluate('{{true}}', ctx), true, 'literals are not names');
+  const e = t.throws(() => evaluate('{{missing}}', ctx), { instanceOf: InputError });
+  t.regex(e.message, /undefined variable "missing"/);
+  t.false(evaluateCondition('off', ctx));
+  t.true(evaluateCondition('name', ctx));
+});
