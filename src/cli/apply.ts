@@ -139,6 +139,7 @@ async function apply(arg: string, given: ApplyOptions): Promise<void> {
   });
   const beforeTask = o.step ? stepper() : undefined;
   const extraVars = saved ? (await import('./plan-file.js')).planExtraVars(saved.plan, await parseExtraVars(o.extraVars)) : await parseExtraVars(o.extraVars);
+  playbook = await (await import('./vars-prompt.js')).answerVarsPrompts(playbook, extraVars, 'ask');
   const savedPlan = o.planFile ? await (await import('../engine/saved-plan.js')).loadSavedPlan(o.planFile) : undefined;
   const [{ runWithPlan }, { parseShard }] = await Promise.all([import('./plan-file.js'), import('../engine/shard.js')]);
   const shard = o.shard === undefined ? undefined : parseShard(o.shard);
@@ -170,7 +171,8 @@ async function checkLoaded({ config, playbook }: Loaded, o: CommonRunOptions, pa
   const extraVars = await parseExtraVars(o.extraVars);
   const limit = limitHosts(o.limit, (p) => inv.resolvePattern(p));
   checkRunValues(o, partial ? undefined : playbook);
-  const plays = playbook.plays.map((play) => ({ play, hosts: inv.resolvePattern(play.hosts).filter((h) => !limit || limit.has(h)) }));
+  const prompted = await (await import('./vars-prompt.js')).answerVarsPrompts(playbook, extraVars, 'placeholder');
+  const plays = prompted.plays.map((play) => ({ play, hosts: inv.resolvePattern(play.hosts).filter((h) => !limit || limit.has(h)) }));
   const tagFilter = { tags: splitTags(o.tags), skipTags: splitTags(o.skipTags) };
   const { preflight } = await import('../engine/preflight.js');
   await preflight({ plays, inv, run: { extraVars, playbookDir: playbook.dir, check: true, revealed: new Set() }, tagFilter, partial });

@@ -136,6 +136,18 @@ async function loadPlay(raw: unknown, index: number, doc: YamlDoc, file: string,
     order: p.order as Play['order'],
     vars: { ...((p.vars as Vars | undefined) ?? {}), ...(await loadVarsFiles(varsFiles, dir, doc, [index, 'vars_files'])) },
     varsFiles,
+    ...(Array.isArray(p.vars_prompt)
+      ? {
+          varsPrompt: (p.vars_prompt as Record<string, unknown>[]).map((v, k) => ({
+            name: String(v.name),
+            prompt: typeof v.prompt === 'string' ? v.prompt : String(v.name),
+            private: bool(v.private, true),
+            ...(v.default === undefined || v.default === null ? {} : { default: String(v.default) }),
+            confirm: bool(v.confirm, false),
+            location: doc.locate([index, 'vars_prompt', k]),
+          })),
+        }
+      : {}),
     tasks,
     handlers,
     tags: list(p.tags),

@@ -120,6 +120,16 @@ export const playSchema = {
     throttle: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }] },
     vars: { type: 'object' },
     vars_files: stringList,
+    // Ansible's vars_prompt (encrypt/salt/unsafe are not implemented: refused as unknown keys).
+    vars_prompt: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name'],
+        properties: { name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, prompt: { type: 'string' }, private: boolish, default: {}, confirm: boolish },
+        additionalProperties: false,
+      },
+    },
     roles: { type: 'array', items: roleEntry },
     pre_tasks: { type: 'array', items: { type: 'object' } },
     tasks: { type: 'array', items: { type: 'object' } },

@@ -118,10 +118,22 @@ export interface Play {
   order?: 'inventory' | 'reverse_inventory' | 'sorted' | 'reverse_sorted' | 'shuffle';
   vars: Vars;
   varsFiles: string[];
+  /** vars_prompt: asked before the run (hostforge apply), extra vars win. */
+  varsPrompt?: VarsPrompt[];
   tasks: Task[];
   handlers: Task[];
   tags: string[];
   roles: RoleRef[];
+  location: SourceLocation;
+}
+
+export interface VarsPrompt {
+  name: string;
+  prompt: string;
+  /** Hidden input, the value a secret (Ansible's default: true). */
+  private: boolean;
+  default?: string;
+  confirm: boolean;
   location: SourceLocation;
 }
 

@@ -8,10 +8,10 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostforge } from '../helpers/cli.js';
+import { CLI, hostforge } from '../helpers/cli.js';
 import { hasAnsible } from '../helpers/ansible.js';
 import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
 
@@ -105,21 +105,33 @@ const CASES: string[][] = [
   ['--tags', 'common', '--skip-tags', 'rt'],
 ];
 
-test('--list-hosts, --list-tasks and --list-tags print what ansible-playbook prints', async (t) => {
-  if (!hasAnsible) return t.pass('ansible-playbook is not installed');
-  const dir = mkdtempSync(join(tmpdir(), 'hf-list-'));
-  write(dir, FIXTURE);
-  for (const extra of CASES) {
-    for (const what of [['--list-hosts'], ['--list-tasks'], ['--list-tags'], ['--list-hosts', '--list-tasks', '--list-tags']]) {
-      const args = ['site.yaml', '-i', 'hosts.ini', ...what, ...extra];
-      const a = await ansiblePlaybook(args, dir);
-      t.is(a.code, 0, a.stderr);
-      const h = await hostforge(['apply', ...args], { cwd: dir });
-      t.is(h.code, 0, h.stderr);
-      t.is(normal(h.stdout), normal(a.stdout), args.join(' '));
-    }
+let listDir: string | undefined;
+function fixtureDir(): string {
+  if (!listDir) {
+    listDir = mkdtempSync(join(tmpdir(), 'hf-list-'));
+    write(listDir, FIXTURE);
   }
-});
+  return listDir;
+}
+
+// One test per case (each ansible-playbook run takes seconds on a loaded machine): all three
+// listings at once for every case, and each listing alone for the plain run.
+const RUNS: { extra: string[]; what: string[] }[] = [
+  ...[['--list-hosts'], ['--list-tasks'], ['--list-tags']].map((what) => ({ extra: [], what })),
+  ...CASES.map((extra) => ({ extra, what: ['--list-hosts', '--list-tasks', '--list-tags'] })),
+];
+for (const { extra, what } of RUNS) {
+  test(`${what.join(' ')} ${extra.join(' ')}: what ansible-playbook prints`, async (t) => {
+    if (!hasAnsible) return t.pass('ansible-playbook is not installed');
+    const dir = fixtureDir();
+    const args = ['site.yaml', '-i', 'hosts.ini', ...what, ...extra];
+    const a = await ansiblePlaybook(args, dir);
+    t.is(a.code, 0, a.stderr);
+    const h = await hostforge(['apply', ...args], { cwd: dir });
+    t.is(h.code, 0, h.stderr);
+    t.is(normal(h.stdout), normal(a.stdout), args.join(' '));
+  });
+}
 
 test('ansible.cfg [defaults]: inventory and roles_path as ansible-playbook reads them', async (t) => {
   if (!hasAnsible) return t.pass('ansible-playbook is not installed');
@@ -197,4 +209,84 @@ test('ansible.cfg remote_user and forks on real lab hosts: the same login user a
     }
     t.is(maxOverlap(spans), 2, `${tool}: forks = 2 → at most 2 hosts at once: ${JSON.stringify(spans)}`);
   }
+});
+
+const PROMPT_PLAY = [
+  '- hosts: localhost',
+  '  gather_facts: false',
+  '  vars_prompt:',
+  '    - name: who',
+  '      prompt: Your name',
+  '      private: false',
+  '    - name: color',
+  '      prompt: Colour',
+  '      default: blue',
+  '      private: false',
+  '    - name: secret',
+  '      prompt: Secret',
+  '      confirm: true',
+  '  tasks:',
+  '    - name: answers',
+  '      copy:',
+  '        dest: "{{out}}"',
+  '        content: "who={{who}} color={{color}} secret={{secret}}\\n"',
+  '',
+].join('\n');
+
+/** Run a command on a pseudo-terminal, answering each prompt (a regex) in turn; returns all it printed. */
+function onTty(argv: string[], cwd: string, answers: [string, string][]): Promise<string> {
+  const py = [
+    'import json, os, pty, re, select, sys',
+    'argv, answers = json.loads(sys.argv[1]), json.loads(sys.argv[2])',
+    'pid, fd = pty.fork()',
+    'if pid == 0:',
+    '    os.execvp(argv[0], argv)',
+    'out, seen = b"", 0',
+    'while True:',
+    '    r, _, _ = select.select([fd], [], [], 60)',
+    '    if not r: break',
+    '    try: chunk = os.read(fd, 4096)',
+    '    except OSError: break',
+    '    if not chunk: break',
+    '    out += chunk',
+    '    text = out.decode("utf8", "replace")',
+    '    while answers and re.search(answers[0][0], text[seen:]):',
+    '        seen = len(text)',
+    '        os.write(fd, (answers.pop(0)[1] + "\\r").encode())',
+    'os.waitpid(pid, 0)',
+    'sys.stdout.write(out.decode("utf8", "replace"))',
+  ].join('\n');
+  return new Promise((resolve) => {
+    execFile('/usr/bin/python3', ['-c', py, JSON.stringify(argv), JSON.stringify(answers)], { cwd, env: { ...process.env, ANSIBLE_NOCOLOR: '1', NO_COLOR: '1', ANSIBLE_LOCAL_TEMP: '/tmp/hf-ansible-tmp' }, maxBuffer: 16 << 20 }, (_e, stdout) => resolve(stdout));
+  });
+}
+
+test('vars_prompt on a terminal: the same answers (default on Enter, private + confirm) as ansible-playbook; -e wins; no terminal is refused', async (t) => {
+  if (!hasAnsible) return t.pass('ansible-playbook is not installed');
+  const dir = mkdtempSync(join(tmpdir(), 'hf-prompt-'));
+  write(dir, { 'site.yaml': PROMPT_PLAY, 'inv.ini': 'localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n' });
+  const answers: [string, string][] = [['Your name: ', 'alice'], ['Colour \\[blue\\]: ', ''], ['Secret', 'pr0mpt-S3cret'], ['confirm Secret', 'pr0mpt-S3cret']];
+  const outs: Record<string, string> = {};
+  for (const tool of ['ansible', 'hostforge']) {
+    const out = join(dir, `answers-${tool}`);
+    const argv = tool === 'ansible' ? ['ansible-playbook', '-i', 'inv.ini', 'site.yaml', '-e', `out=${out}`] : [process.execPath, CLI, 'apply', 'site.yaml', '-i', 'inv.ini', '-e', `out=${out}`];
+    const printed = await onTty(argv, dir, [...answers]);
+    t.notRegex(printed, /pr0mpt-S3cret/, `${tool} echoed the private answer:\n${printed}`);
+    outs[tool] = readFileSync(out, 'utf8');
+  }
+  t.is(outs.hostforge, 'who=alice color=blue secret=pr0mpt-S3cret\n');
+  t.is(outs.hostforge, outs.ansible);
+  // -e answers a prompt: nothing is asked, for either tool (stdin is not a terminal here)
+  for (const tool of ['ansible', 'hostforge']) {
+    const out = join(dir, `given-${tool}`);
+    const e = ['-e', `out=${out}`, '-e', 'who=bob', '-e', 'color=red', '-e', 'secret=x'];
+    const r = tool === 'ansible' ? await ansiblePlaybook(['-i', 'inv.ini', 'site.yaml', ...e], dir) : await hostforge(['apply', 'site.yaml', '-i', 'inv.ini', ...e], { cwd: dir });
+    t.is(r.code, 0, r.stdout + r.stderr);
+    t.is(readFileSync(out, 'utf8'), 'who=bob color=red secret=x\n', tool);
+  }
+  const refused = await hostforge(['apply', 'site.yaml', '-i', 'inv.ini', '-e', `out=${join(dir, 'never')}`, '-e', 'who=bob'], { cwd: dir });
+  t.is(refused.code, 1, refused.stdout + refused.stderr);
+  t.regex(refused.stderr, /site\.yaml:7:7: vars_prompt "color": no terminal to ask on: give it with -e color=/);
+  const valid = await hostforge(['validate', 'site.yaml', '-i', 'inv.ini', '-e', 'out=/tmp/x'], { cwd: dir });
+  t.is(valid.code, 0, valid.stdout + valid.stderr);
 });
