@@ -320,10 +320,7 @@ export class SshConnection {
     );
   }
 
-  /**
-   * Forget the link at once (the host is going down: a reboot). No goodbye is sent and nothing
-   * is waited for; operations still running on it fail as a lost link.
-   */
+  /** Forget the link at once (a reboot): no goodbye, nothing waited for; operations on it fail as a lost link. */
   abandon(): void {
     if (this.#closed) return;
     this.#closed = true;

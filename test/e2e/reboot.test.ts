@@ -12,12 +12,11 @@
  * other SSH), so the new login goes through the jump host again. node4: the jump host.
  */
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostPaths } from '../../src/lab/rootfs.js';
 import { events, hostforge, recapOf, REPO } from '../helpers/cli.js';
+import { hostFile, LAB_BOOT_ID, prepareRebootLab, reboots, runEnd } from '../helpers/reboot-lab.js';
 import { hasAnsible, runCommand } from '../helpers/ansible.js';
 import { labSkipReason, sshRun, startLab, stopLab, type LabHost, type LabInfo } from '../helpers/lab.js';
 
@@ -26,25 +25,6 @@ let lab: LabInfo;
 let skip: string | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'hf-reboot-'));
 let n: LabHost[];
-
-const LAB_BOOT_ID = 'cat /run/lab-boot-id 2>/dev/null || echo first-boot';
-
-function ns(host: LabHost, argv: string[]): string {
-  const r = spawnSync('ip', ['netns', 'exec', host.netns, ...argv], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${host.name}: ${argv.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** A file of a lab host, read from its overlay's upper directory (node3 takes no SSH from here). */
-function hostFile(host: string, path: string): string {
-  try {
-    return readFileSync(join(hostPaths(lab.stateDir, host).upper, path), 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-const reboots = (host: string): number => hostFile(host, 'var/log/lab-reboots').split('\n').filter(Boolean).length;
 
 const REBOOT_PLAY = `- hosts: all
   gather_facts: false
@@ -80,49 +60,7 @@ test.before(async () => {
   if (skip) return;
   lab = await startLab(LAB, 4);
   n = lab.hosts;
-  const pub = readFileSync(`${lab.keyPath}.pub`, 'utf8').trim();
-  const stand = readFileSync(join(REPO, 'test', 'fixtures', 'reboot', 'lab-reboot'), 'utf8');
-  for (const h of n) {
-    const r = await sshRun(lab, h, 'cat > /usr/local/sbin/lab-reboot && chmod 755 /usr/local/sbin/lab-reboot', { stdin: stand });
-    if (r.code !== 0) throw new Error(r.stderr);
-  }
-  const deploy = [
-    'useradd -m -s /bin/sh deploy',
-    'mkdir -p /home/deploy/.ssh',
-    `echo '${pub}' > /home/deploy/.ssh/authorized_keys`,
-    'chown -R deploy:deploy /home/deploy/.ssh && chmod 700 /home/deploy/.ssh && chmod 600 /home/deploy/.ssh/authorized_keys',
-    "echo 'deploy ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/deploy && chmod 0440 /etc/sudoers.d/deploy",
-  ].join(' && ');
-  const d = await sshRun(lab, 'node2', deploy);
-  if (d.code !== 0) throw new Error(d.stderr);
-  // node3 takes SSH from the jump host node4 only.
-  ns(n[2]!, ['iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-s', n[3]!.ip, '-j', 'ACCEPT']);
-  ns(n[2]!, ['iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-s', '127.0.0.1', '-j', 'ACCEPT']);
-  ns(n[2]!, ['iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'DROP']);
-  writeFileSync(join(dir, 'ssh_config'), [
-    'Host jump',
-    `  HostName ${n[3]!.ip}`,
-    '  User root',
-    `  IdentityFile ${lab.keyPath}`,
-    '  IdentitiesOnly yes',
-    `  UserKnownHostsFile ${lab.knownHostsPath}`,
-    '  StrictHostKeyChecking yes',
-    '',
-  ].join('\n'));
-  const host = (h: LabHost, extra: string[]): string[] => [`    ${h.name}:`, `      ansible_host: ${h.ip}`, ...extra.map((l) => `      ${l}`)];
-  writeFileSync(join(dir, 'inventory.yaml'), [
-    'all:',
-    '  vars:',
-    `    ansible_ssh_private_key_file: ${lab.keyPath}`,
-    `    hostforge_known_hosts: ${lab.knownHostsPath}`,
-    '    ansible_user: root',
-    '  hosts:',
-    ...host(n[0]!, []),
-    ...host(n[1]!, ['ansible_user: deploy', 'ansible_become: true']),
-    ...host(n[2]!, ['ansible_ssh_common_args: "-J jump"', 'hostforge_connect_timeout: 5']),
-    ...host(n[3]!, []),
-    '',
-  ].join('\n'));
+  await prepareRebootLab(lab, dir);
   writeFileSync(join(dir, 'reboot.yaml'), REBOOT_PLAY);
 });
 
@@ -133,10 +71,6 @@ test.after.always(async () => {
 const apply = (play: string, ...extra: string[]) =>
   hostforge(['apply', join(dir, play), '-i', join(dir, 'inventory.yaml'), ...extra], { env: { HOSTFORGE_SSH_CONFIG: join(dir, 'ssh_config') } });
 
-interface RunEnd {
-  rebootRequired?: Record<string, string[]>;
-}
-const runEnd = (stdout: string): RunEnd => (events(stdout).find((e) => e.type === 'run_end') ?? {}) as RunEnd;
 
 test.serial('check mode: the reboot is a change, and nothing happens', async (t) => {
   if (skip) return t.pass(skip);
@@ -145,8 +79,8 @@ test.serial('check mode: the reboot is a change, and nothing happens', async (t)
   const planned = events(r.stdout).filter((e) => e.type === 'task_result' && e.task === 'reboot');
   t.deepEqual(planned.map((e) => `${e.host} ${e.status}`).sort(), ['node1 changed', 'node2 changed', 'node3 changed']);
   t.regex(planned[0]!.changes![0]!.summary, /^reboot \(\/usr\/local\/sbin\/lab-reboot 3\), then wait up to 120 s/);
-  t.deepEqual([reboots('node1'), reboots('node2'), reboots('node3')], [0, 0, 0]);
-  t.is(hostFile('node1', 'etc/hf-after-reboot'), '');
+  t.deepEqual([reboots(lab, 'node1'), reboots(lab, 'node2'), reboots(lab, 'node3')], [0, 0, 0]);
+  t.is(hostFile(lab, 'node1', 'etc/hf-after-reboot'), '');
   t.deepEqual(runEnd(r.stdout).rebootRequired, {}, 'the planned reboot comes after the planned kernel argument');
 });
 
@@ -157,8 +91,8 @@ test.serial('reboot: SSH drops and comes back; the play goes on over a new login
   t.is(r.code, 0, r.stdout.slice(-3000) + r.stderr);
   t.true(Date.now() - t0 >= 4000, 'each host was down for 3 s');
   for (const h of ['node1', 'node2', 'node3']) {
-    t.is(reboots(h), 1, `${h} rebooted once`);
-    t.regex(hostFile(h, 'etc/hf-after-reboot'), /^rebooted=true elapsed=([3-9]|[1-9]\d)\n$/, h);
+    t.is(reboots(lab, h), 1, `${h} rebooted once`);
+    t.regex(hostFile(lab, h, 'etc/hf-after-reboot'), /^rebooted=true elapsed=([3-9]|[1-9]\d)\n$/, h);
     const rc = recapOf(r.stdout)[h]!;
     t.is(rc.failed + rc.unreachable, 0, h);
     t.is(rc.changed, 3, `${h}: kernel argument, reboot, file after`);
@@ -242,7 +176,7 @@ test.serial('uwsgi_node: the reboot handler runs only where hostforge_reboot is 
     '    uwsgi_node_quota_fstype: ext4',
     '',
   ].join('\n'));
-  const before = [reboots('node1'), reboots('node2')];
+  const before = [reboots(lab, 'node1'), reboots(lab, 'node2')];
   const r = await hostforge(
     ['apply', join(dir, 'role.yaml'), '-i', join(dir, 'inventory.yaml'), '-i', join(dir, 'role-vars.yaml'), '--roles-path', join(REPO, 'roles'), '--tags', 'grub,fstab', '--json'],
     { env: { HOSTFORGE_SSH_CONFIG: join(dir, 'ssh_config') } },
@@ -250,7 +184,7 @@ test.serial('uwsgi_node: the reboot handler runs only where hostforge_reboot is 
   t.is(r.code, 0, r.stdout.slice(-3000) + r.stderr);
   const handler = events(r.stdout).filter((e) => e.type === 'task_result' && /reboot for the kernel command line and fstab/.test(e.task ?? ''));
   t.deepEqual(handler.map((e) => `${e.host} ${e.status}`).sort(), ['node1 changed', 'node2 skipped']);
-  t.deepEqual([reboots('node1') - before[0]!, reboots('node2') - before[1]!], [1, 0]);
+  t.deepEqual([reboots(lab, 'node1') - before[0]!, reboots(lab, 'node2') - before[1]!], [1, 0]);
   t.deepEqual(runEnd(r.stdout).rebootRequired, {
     node2: ['kernel command line in /etc/default/grub-uwsgi', 'fstab entry for / in /etc/fstab', 'fstab entry for /sys/fs/cgroup in /etc/fstab'],
   });
@@ -303,18 +237,18 @@ test.serial("Debian's ansible-playbook on the same host and arguments: the same 
   };
   const pick = (r: Record<string, unknown>) => ({ changed: r.changed, rebooted: r.rebooted, elapsed: typeof r.elapsed === 'number' ? (r.elapsed as number) >= 2 : r.elapsed });
 
-  const before = reboots('node4');
+  const before = reboots(lab, 'node4');
   const a = await theirs(false);
-  t.is(reboots('node4'), before + 1, 'ansible-playbook rebooted the host');
+  t.is(reboots(lab, 'node4'), before + 1, 'ansible-playbook rebooted the host');
   const h = await ours(false);
-  t.is(reboots('node4'), before + 2, 'and so did hostforge');
+  t.is(reboots(lab, 'node4'), before + 2, 'and so did hostforge');
   t.deepEqual(pick(h), pick(a));
   t.deepEqual(pick(a), { changed: true, rebooted: true, elapsed: true });
   const ac = await theirs(true);
   const hc = await ours(true);
   t.deepEqual({ changed: hc.changed, rebooted: hc.rebooted, elapsed: hc.elapsed }, { changed: ac.changed, rebooted: ac.rebooted, elapsed: ac.elapsed });
   t.deepEqual({ changed: ac.changed, rebooted: ac.rebooted, elapsed: ac.elapsed }, { changed: true, rebooted: true, elapsed: 0 });
-  t.is(reboots('node4'), before + 2, 'check mode reboots nothing, with either tool');
+  t.is(reboots(lab, 'node4'), before + 2, 'check mode reboots nothing, with either tool');
 });
 
 test.serial('a host that never comes back fails after reboot_timeout (exit 2); the other hosts go on', async (t) => {
@@ -333,7 +267,7 @@ test.serial('a host that never comes back fails after reboot_timeout (exit 2); t
   t.regex(failed?.msg ?? '', /^Timed out waiting for last boot time check \(timeout=10\)/);
   t.true(took >= 10_000, `gave up after ${took} ms`);
   // node1 rebooted and went on with the play; node2 did not get the later task.
-  t.regex(hostFile('node1', 'etc/hf-after-reboot'), /^rebooted=true/);
+  t.regex(hostFile(lab, 'node1', 'etc/hf-after-reboot'), /^rebooted=true/);
   const after = events(r.stdout).filter((e) => e.type === 'task_result' && e.task === 'after the reboot, over the new login').map((e) => e.host);
   t.deepEqual(after, ['node1']);
 });
