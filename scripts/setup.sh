@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(openssh-server openssh-client tini iproute2 iptables sudo git openssl etcd-server etcd-client ansible-core ca-certificates cron dpkg-dev gnupg unzip zip tzdata)
+need_pkgs=(openssh-server openssh-client tini iproute2 iptables sudo git openssl etcd-server etcd-client ansible-core ca-certificates cron dpkg-dev gnupg unzip zip tzdata zsh)
 # roles/uwsgi_node's packages (uwsgi_node_packages, Debian 12 names), so that the role as
 # shipped finds them present on lab hosts, which cannot download; dpkg-dev builds the
 # package module's test .debs and a local apt repository (dpkg-scanpackages).

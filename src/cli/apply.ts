@@ -53,10 +53,22 @@ export async function reporterFor(o: ApplyOptions, revealed: Set<string>): Promi
   return new (await import('../report/plain.js')).PlainReporter(opts);
 }
 
-/** The CA is opened (and its libraries loaded) only when a task needs it. */
-async function openCa(dir?: string): Promise<PkiService> {
-  const [{ passphraseSource, resolvePkiDir }, { openPki }] = await Promise.all([import('../pki/passphrase.js'), import('../pki/service.js')]);
-  return openPki(resolvePkiDir(dir), passphraseSource());
+/**
+ * The CAs of a run, each opened (and its libraries loaded) only when a task needs it: a
+ * host's hostforge_pki_dir, else --pki-dir, else $HOSTFORGE_PKI_DIR, else ./pki. One CA a directory.
+ */
+function caOpener(option: string | undefined): (dir?: string) => Promise<PkiService> {
+  const open = new Map<string, Promise<PkiService>>();
+  return async (dir) => {
+    const [{ passphraseSource, resolvePkiDir }, { openPki }] = await Promise.all([import('../pki/passphrase.js'), import('../pki/service.js')]);
+    const path = resolvePkiDir(dir ?? option);
+    let ca = open.get(path);
+    if (!ca) {
+      ca = openPki(path, passphraseSource(open.size === 0 ? {} : { prompt: `CA passphrase (${path}): ` }));
+      open.set(path, ca);
+    }
+    return ca;
+  };
 }
 
 interface Loaded {
@@ -131,7 +143,6 @@ async function apply(arg: string, given: ApplyOptions): Promise<void> {
   const [{ runWithPlan }, { parseShard }] = await Promise.all([import('./plan-file.js'), import('../engine/shard.js')]);
   const shard = o.shard === undefined ? undefined : parseShard(o.shard);
   const revealed = new Set<string>();
-  let pki: Promise<PkiService> | undefined;
   const summary = await runWithPlan({
     playbook,
     inventory,
@@ -144,7 +155,7 @@ async function apply(arg: string, given: ApplyOptions): Promise<void> {
     extraVars,
     acceptNewHostKeys: o.acceptNewHostKeys === true || config.settings.hostKeyChecking === false,
     reporter: await reporterFor(o, revealed),
-    pki: () => (pki ??= openCa(o.pkiDir)),
+    pki: caOpener(o.pkiDir),
     revealed,
     savedPlan,
     beforeTask,

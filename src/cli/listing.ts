@@ -35,7 +35,8 @@ export function renderListing(pb: LoadedPlaybook, inv: Inventory, limit: Set<str
     if (what.tasks) {
       out.push('    tasks:', ...tasks.map((t) => `      ${t.name}\tTAGS: ${tagList([...play.tags, ...t.tags])}`));
     }
-    if (what.tags) out.push(`      TASK TAGS: ${tagList(tasks.flatMap((t) => [...play.tags, ...t.tags]))}`);
+    // As ansible-playbook: the play's own tags are listed even when no task of it is selected.
+    if (what.tags) out.push(`      TASK TAGS: ${tagList([...play.tags, ...tasks.flatMap((t) => t.tags)])}`);
   });
   return `${out.join('\n')}\n`;
 }

@@ -8,12 +8,15 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerApplyCommands } from './apply.js';
+import { registerCompletionCommands } from './completion.js';
 import { registerInventoryCommand } from './inventory.js';
 import { registerLabCommands } from './lab.js';
 import { registerPkiCommands } from './pki.js';
 import { registerRecapCommands } from './recap.js';
+import { registerRoleCommands } from './role-init.js';
 import { registerSchemaCommand } from './schema.js';
 import { registerShowCommand } from './show.js';
+import { registerTestCommand } from './test-role.js';
 import { registerVaultCommands } from './vault.js';
 import { describeError, exitCodeForError } from './errors.js';
 import { printableText } from '../util/printable.js';
@@ -35,9 +38,12 @@ export function buildProgram(): Command {
   registerLabCommands(program);
   registerPkiCommands(program);
   registerRecapCommands(program);
+  registerRoleCommands(program);
   registerShowCommand(program);
   registerSchemaCommand(program);
+  registerTestCommand(program);
   registerVaultCommands(program);
+  registerCompletionCommands(program);
   return program;
 }
 

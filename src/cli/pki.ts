@@ -13,7 +13,8 @@ import { InputError } from '../errors.js';
 import { REVOCATION_REASONS, type RevocationReason } from '../pki/reasons.js';
 import { passphraseSource, resolvePkiDir, type PassphraseSource } from '../pki/passphrase.js';
 import { formatName } from '../pki/names.js';
-import type { ListedCert, Pki } from '../pki/service.js';
+import type { Pki } from '../pki/service.js';
+import { expiryWarnings, renderList } from './pki-list.js';
 
 /** The CA code (and its X.509/CRL libraries) loads only when a pki command runs. */
 const service = (): Promise<typeof import('../pki/service.js')> => import('../pki/service.js');
@@ -283,31 +284,18 @@ export function registerPkiCommands(program: Command, io: PkiCliIo = defaultIo()
     .command('list')
     .description('issued certificates: serial, subject, SANs, not-after, status')
     .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }, cmd: Command) => {
+    .option('--warn-days <n>', 'warn about the CA and valid certificates that expire within N days (0: never)', int('--warn-days', 0, 36500), 30)
+    .action(async (o: { json?: boolean; warnDays: number }, cmd: Command) => {
       const ca = await open(cmd);
       const certs = await ca.list();
+      const warnings = expiryWarnings(ca.caValidity(), certs, o.warnDays);
       if (o.json) {
         io.out(`${JSON.stringify(certs, null, 2)}\n`);
-        return;
+      } else {
+        io.out(renderList(certs, o.warnDays));
       }
-      io.out(renderList(certs));
+      for (const w of warnings) io.err(`warning: ${w}\n`);
     });
 
   return pki;
 }
-
-export function renderList(certs: readonly ListedCert[]): string {
-  if (certs.length === 0) return 'no certificates issued yet\n';
-  const rows = certs.map((c) => [
-    c.serial,
-    formatName(c.subject),
-    sans(c),
-    c.notAfter.slice(0, 10),
-    c.status === 'revoked' ? `revoked ${c.revoked!.date.slice(0, 10)} (${c.revoked!.reason})` : c.status,
-  ]);
-  const head = ['SERIAL', 'SUBJECT', 'SANS', 'NOT AFTER', 'STATUS'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => r.map((v, i) => (i === r.length - 1 ? v : v.padEnd(widths[i]!))).join('  ');
-  return `${[line(head), ...rows.map(line)].join('\n')}\n`;
-}
-

@@ -8,11 +8,14 @@ import type { Command } from 'commander';
 import type { Recap } from '../engine/events.js';
 import { InputError } from '../errors.js';
 import { recapLines } from '../report/format.js';
+import { rebootLines } from '../report/reboot.js';
 
 export interface ShardEnd {
   file: string;
   recap: Record<string, Recap>;
   durationMs: number;
+  /** Hosts that need a reboot, with why (absent in outputs of older versions). */
+  rebootRequired?: Record<string, string[]>;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -36,7 +39,9 @@ export function parseShardOutput(text: string, file: string): ShardEnd {
     }
     if (!isObj(e) || e.type !== 'run_end') continue;
     if (!isObj(e.recap) || !Object.values(e.recap).every(isRecap)) throw new InputError(`${file}:${k + 1}: run_end has no valid recap`);
-    return { file, recap: e.recap as Record<string, Recap>, durationMs: typeof e.durationMs === 'number' ? e.durationMs : 0 };
+    const rr = isObj(e.rebootRequired) ? (e.rebootRequired as Record<string, unknown>) : {};
+    const rebootRequired = Object.fromEntries(Object.entries(rr).filter((x): x is [string, string[]] => Array.isArray(x[1]) && x[1].every((w) => typeof w === 'string')));
+    return { file, recap: e.recap as Record<string, Recap>, durationMs: typeof e.durationMs === 'number' ? e.durationMs : 0, rebootRequired };
   }
   throw new InputError(`${file}: no run_end line: is it the complete --json output of a run (did the shard finish)?`);
 }
@@ -79,9 +84,10 @@ export function registerRecapCommands(program: Command): void {
       const { exitCodeFor } = await import('../engine/run.js'); // the engine is not loaded at start-up
       const exitCode = exitCodeFor(merged);
       const durationMs = Math.max(0, ...ends.map((e) => e.durationMs));
-      if (o.json) process.stdout.write(`${JSON.stringify({ type: 'run_end', recap: merged, durationMs, exitCode, shards: files.length })}\n`);
+      const rebootRequired = Object.fromEntries(ends.flatMap((e) => Object.entries(e.rebootRequired ?? {})).sort(([a], [b]) => a.localeCompare(b)));
+      if (o.json) process.stdout.write(`${JSON.stringify({ type: 'run_end', recap: merged, durationMs, exitCode, rebootRequired, shards: files.length })}\n`);
       else {
-        const lines = ['PLAY RECAP ' + '*'.repeat(50), ...recapLines(merged), '', `${files.length} shard(s), ${Object.keys(merged).length} host(s); longest shard ${(durationMs / 1000).toFixed(2)} s`];
+        const lines = ['PLAY RECAP ' + '*'.repeat(50), ...recapLines(merged), ...rebootLines(Object.keys(merged), rebootRequired), '', `${files.length} shard(s), ${Object.keys(merged).length} host(s); longest shard ${(durationMs / 1000).toFixed(2)} s`];
         process.stdout.write(`${lines.join('\n')}\n`);
       }
       process.exitCode = exitCode;

@@ -3,8 +3,8 @@
  * --forks at a time) and closed at the end; jump hosts' connections are shared by
  * every host behind them. Also opens the lockout guard's throw-away second connection.
  */
-import { UnreachableError } from '../errors.js';
-import type { Facts, Host, Vars } from '../modules/types.js';
+import { TaskError, UnreachableError } from '../errors.js';
+import type { Facts, Host, HostLink, Vars } from '../modules/types.js';
 import { RemoteHost, type BecomeSpec } from '../transport/remote-host.js';
 import { SshConnection, type ConnectionSpec } from '../transport/ssh.js';
 import { LocalConnection } from '../transport/local.js';
@@ -52,6 +52,56 @@ export class ConnectionPool {
     } finally {
       await conn?.close();
     }
+  }
+
+  /**
+   * The reconnect hook of `reboot`: drop the host's connection at once, then open a new login
+   * (same user, keys, known_hosts, ProxyJump chain) that the same RemoteHost, and so every
+   * become-variant and every later task of the run, uses from then on. The persistent shells
+   * and the SFTP session come back on the new connection when first needed.
+   */
+  link(name: string): HostLink {
+    const local = this.#opts.isLocal?.(name) === true;
+    const current = async (): Promise<RemoteHost | undefined> => this.#open.get(name)?.catch(() => undefined);
+    return {
+      local,
+      drop: async () => {
+        (await current())?.connection.abandon?.();
+      },
+      reopen: async (connectTimeoutMs?: number) => {
+        if (local) throw new TaskError(`${name}: the bastion itself (local connection) cannot be reconnected`);
+        const host = await current();
+        const spec = { ...this.#opts.specFor(name), ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}) };
+        const conn = await SshConnection.open(spec, this.jumps);
+        if (!host) {
+          this.#open.set(name, Promise.resolve(new RemoteHost(name, this.#opts.varsFor(name), conn, this.#opts.becomeFor(name), this.#opts.readFacts)));
+          return;
+        }
+        host.replaceConnection(conn).abandon?.();
+      },
+    };
+  }
+
+  /**
+   * Each request's script on its host, if that host has a live connection (reboot-required.ts),
+   * with the host's own become; a host that does not answer is left out.
+   */
+  async probe(requests: readonly { host: string; script: string; stdin?: string }[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    await Promise.all(
+      requests.map(async ({ host: name, script, stdin }) => {
+        if (this.#opts.isLocal?.(name)) return;
+        const host = await this.#open.get(name)?.catch(() => undefined);
+        if (!host || host.connection.closed === true) return;
+        try {
+          const r = await host.exec({ script }, { timeoutMs: 10_000, ...(stdin !== undefined ? { stdin } : {}) });
+          if (r.code === 0) out.set(name, r.stdout);
+        } catch {
+          /* the host went away: nothing to say about it */
+        }
+      }),
+    );
+    return out;
   }
 
   async closeAll(): Promise<void> {

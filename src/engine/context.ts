@@ -8,12 +8,14 @@
  *   < role params < extra vars (-e)
  *
  * plus magic variables: inventory_hostname, inventory_hostname_short, group_names,
- * groups, hostvars, play_hosts, ansible_check_mode, playbook_dir, role_path, item.
+ * groups, hostvars, play_hosts, ansible_check_mode, playbook_dir, role_path, item,
+ * inventory_dir and inventory_file.
  */
 import type { Facts, Vars } from '../modules/types.js';
 import type { BlockFrame, RoleRef, Task } from '../playbook/types.js';
 import { createScope, mergeLayers, OMIT, type Scope } from '../vars/scope.js';
 import type { PredictedState } from './predicted-host.js';
+import { toAnsibleFacts } from '../facts/ansible.js';
 
 /** What the engine needs from an inventory. */
 export interface InventoryView {
@@ -22,6 +24,8 @@ export interface InventoryView {
   groupNames(host: string): string[];
   groupMembers(group: string): string[];
   groups(): string[];
+  /** Ansible's magic variables of the inventory (inventory_dir, inventory_file, ...). */
+  magicVars?(host: string): Record<string, unknown>;
 }
 
 export interface HostRunState {
@@ -41,6 +45,8 @@ export interface HostRunState {
   lastResult?: Vars;
   /** meta: end_host — no more tasks for this host in this play. */
   ended?: boolean;
+  /** What takes effect at the next boot (reboot-required.ts); rebooted: a reboot task ran since. */
+  reboot?: { reasons: string[]; rebooted: boolean };
 }
 
 export interface RunVars {
@@ -57,19 +63,17 @@ export function groupsMap(inv: InventoryView): Record<string, string[]> {
   return out;
 }
 
+/**
+ * Gathered facts in scope: `facts` (hostforge's typed facts), `ansible_facts` with Ansible's
+ * names and values (`distribution: Debian`), and each of those as a top-level `ansible_NAME`
+ * variable, as Ansible injects them (INJECT_FACTS_AS_VARS).
+ */
 function factsVars(facts: Facts | undefined): Vars {
   if (!facts) return {};
-  return {
-    facts,
-    ansible_facts: facts,
-    ansible_hostname: facts.hostname,
-    ansible_fqdn: facts.fqdn,
-    ansible_default_ipv4: { address: facts.default_ipv4 ?? '' },
-    ansible_distribution: facts.os.id,
-    ansible_distribution_version: facts.os.version,
-    ansible_os_family: facts.os.family,
-    ansible_service_mgr: facts.init,
-  };
+  const named = toAnsibleFacts(facts);
+  const out: Vars = { facts, ansible_facts: named };
+  for (const [k, v] of Object.entries(named)) out[`ansible_${k}`] = v;
+  return out;
 }
 
 /** A host's vars as other hosts see them through hostvars (no play/task layers). */
@@ -127,7 +131,9 @@ export function scopeVars(input: ScopeInput): Vars {
   const state = states.get(host);
   const groups = groupsMap(inv);
   const hostvars = input.hostvars ?? hostvarsOf(inv, states, run);
+  const fromInventory = inv.magicVars?.(host);
   const magic: Vars = {
+    ...(fromInventory ? { inventory_dir: fromInventory.inventory_dir, inventory_file: fromInventory.inventory_file } : {}),
     inventory_hostname: host,
     inventory_hostname_short: host.split('.')[0],
     group_names: inv.groupNames(host),

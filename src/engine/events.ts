@@ -51,7 +51,8 @@ export type RunEvent =
   | { type: 'host_unreachable'; host: string; msg: string }
   | { type: 'warning'; host?: string; msg: string }
   | { type: 'play_end'; play: string }
-  | { type: 'run_end'; recap: Record<string, Recap>; durationMs: number; exitCode: number };
+  /** rebootRequired: hosts whose changes take effect only at the next boot, with why (no reboot task ran after them). */
+  | { type: 'run_end'; recap: Record<string, Recap>; durationMs: number; exitCode: number; rebootRequired?: Record<string, string[]> };
 
 export interface Reporter {
   emit(event: RunEvent): void;

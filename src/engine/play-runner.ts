@@ -44,14 +44,19 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
+/** Ansible's Taggable.evaluate_tags: --tags defaults to all; never, always, tagged, untagged as it treats them. */
 export function taskSelected(task: Task, f: TagFilter): boolean {
-  const tags = new Set(task.tags);
-  if (f.skipTags.some((t) => tags.has(t))) return false;
-  if (tags.has('always')) return true;
-  if (f.tags.length === 0 || f.tags.includes('all')) return !tags.has('never');
-  if (f.tags.includes('tagged') && tags.size > 0) return true;
-  if (f.tags.includes('untagged') && tags.size === 0) return true;
-  return f.tags.some((t) => tags.has(t));
+  const untagged = task.tags.length === 0;
+  const tags = new Set(untagged ? ['untagged'] : task.tags);
+  const only = new Set(f.tags.length > 0 ? f.tags : ['all']);
+  const skip = new Set(f.skipTags);
+  const hits = (s: Set<string>): boolean => [...s].some((t) => tags.has(t));
+  let run = tags.has('always') || (only.has('all') && !tags.has('never')) || hits(only) || (only.has('tagged') && !untagged && !tags.has('never'));
+  if (run && skip.size > 0) {
+    if (skip.has('all')) run = tags.has('always') && !skip.has('always');
+    else if (hits(skip) || (skip.has('tagged') && !untagged)) run = false;
+  }
+  return run;
 }
 
 export function batches(hosts: string[], serial: (number | string)[] | undefined): string[][] {

@@ -27,8 +27,9 @@ import { hasUnknown, unknownTouches, unknownValue } from './preflight-unknown.js
 import { PredictedState } from './predicted-host.js';
 import { taskSelected, type TagFilter } from './play-runner.js';
 import { isWithLookup, withItems } from './loop-lookups.js';
+import { ANSIBLE_FACT_NAMES } from '../facts/ansible.js';
 
-const FACT_NAMES = ['ansible_hostname', 'ansible_fqdn', 'ansible_default_ipv4', 'ansible_distribution', 'ansible_distribution_version', 'ansible_os_family', 'ansible_service_mgr'];
+const FACT_NAMES = ANSIBLE_FACT_NAMES.map((n) => `ansible_${n}`);
 
 function runtimeNames(play: LoadedPlay): Vars {
   const names: Vars = { facts: unknownValue(), ansible_facts: unknownValue() };

@@ -9,6 +9,7 @@ import { connectionFor, type Inventory } from '../inventory/index.js';
 import type { Vars } from '../modules/types.js';
 import type { LoadedPlaybook } from '../playbook/load.js';
 import { flattenTasks, type Task } from '../playbook/types.js';
+import { openRunCas } from './pki-dir.js';
 import type { PkiService } from '../pki/types.js';
 import { withSshConfig } from './ssh-spec.js';
 import { ConnectionPool } from './connections.js';
@@ -18,6 +19,7 @@ import { runPlay, type TagFilter } from './play-runner.js';
 import { countResult } from './recap.js';
 import { PredictedState } from './predicted-host.js';
 import { preflight } from './preflight.js';
+import { rebootRequired } from './reboot-required.js';
 import type { SavedPlan } from './saved-plan.js';
 import { inShard, type Shard } from './shard.js';
 
@@ -34,8 +36,8 @@ export interface RunOptions {
   extraVars: Vars;
   acceptNewHostKeys: boolean;
   reporter: Reporter;
-  /** Opens the bastion's CA on first use. */
-  pki: () => Promise<PkiService>;
+  /** Opens the bastion's CA on first use: `dir` from the host's hostforge_pki_dir, else the run's default. */
+  pki: (dir?: string) => Promise<PkiService>;
   /** apply --plan-file: the saved `--check --json` output the run must match. */
   savedPlan?: SavedPlan;
   /** Filled with every secret value revealed by templates, for redaction. */
@@ -48,6 +50,8 @@ export interface RunSummary {
   exitCode: number;
   recap: Record<string, Recap>;
   durationMs: number;
+  /** Hosts that need a reboot, with why (reboot-required.ts). */
+  rebootRequired: Record<string, string[]>;
 }
 
 /** Ansible's implicit localhost: the bastion, unless the inventory says how to reach it. */
@@ -96,16 +100,12 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   await preflight({ plays, inv, run, tagFilter });
   // A run that issues certificates needs the CA: find out now, not half-way through.
   const CA_MODULES = new Set(['certificate', 'crl']);
-  if (plays.some(({ play, hosts }) => hosts.length > 0 && flattenTasks([...play.tasks, ...play.handlers]).some((t) => CA_MODULES.has(t.module)))) {
-    try {
-      await opts.pki();
-    } catch (err) {
-      throw new InputError(`this playbook issues certificates, but the CA cannot be opened: ${(err as Error).message}`, { code: 'USAGE', cause: err });
-    }
-  }
+  const caHosts = plays.filter(({ play }) => flattenTasks([...play.tasks, ...play.handlers]).some((t) => CA_MODULES.has(t.module))).flatMap((p) => p.hosts);
+  const caWarnings = await openRunCas(caHosts, inv, run, opts.pki);
 
   const allHosts = [...new Set(plays.flatMap((p) => p.hosts))];
   reporter.emit({ type: 'run_start', playbook: opts.playbook.file, check: opts.check, hosts: allHosts.length });
+  for (const msg of caWarnings) reporter.emit({ type: 'warning', msg });
   const states = new Map<string, HostRunState>();
   const recap: Record<string, Recap> = {};
   for (const h of allHosts) {
@@ -134,6 +134,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     reporter.emit(e);
   };
 
+  let reboots: Record<string, string[]> = {};
   try {
     for (const { play, hosts } of plays) {
       const eligible = hosts.filter((h) => !states.get(h)!.unreachable && !states.get(h)!.failed);
@@ -145,12 +146,13 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
       const { aborted } = await runPlay(play, orderHosts(eligible, play.order), { inv, run, states, pool, reporter, pki: opts.pki, forks: opts.forks, tagFilter, onResult, onRescue, savedPlan: opts.savedPlan, beforeTask: opts.beforeTask });
       if (aborted) break;
     }
+    reboots = await rebootRequired(states, pool, opts.check);
   } finally {
     await pool.closeAll();
   }
   const exitCode = exitCodeFor(recap);
   const durationMs = Date.now() - t0;
-  reporter.emit({ type: 'run_end', recap, durationMs, exitCode });
+  reporter.emit({ type: 'run_end', recap, durationMs, exitCode, rebootRequired: reboots });
   await reporter.close();
-  return { exitCode, recap, durationMs };
+  return { exitCode, recap, durationMs, rebootRequired: reboots };
 }

@@ -23,6 +23,8 @@ import { PlanningGuard, PredictedHost } from './predicted-host.js';
 import { loopItems, loopRegister, loopVars, pauseBetween } from './loops.js';
 import { summarizeLoop } from './recap.js';
 import { debugDisplay } from './display.js';
+import { pkiDirOf } from './pki-dir.js';
+import { noteRebootEffects } from './reboot-required.js';
 
 export interface TaskEnv {
   inv: InventoryView;
@@ -37,7 +39,7 @@ export interface TaskEnv {
   playEnvironment?: unknown;
   pool: ConnectionPool;
   reporter: Reporter;
-  pki: () => Promise<PkiService>;
+  pki: (dir?: string) => Promise<PkiService>;
   /** apply --plan-file: act only where the fresh plan equals the saved one. */
   savedPlan?: SavedPlan;
 }
@@ -153,7 +155,8 @@ async function runItem(task: Task, mod: AnyModule, baseHost: Host, scope: Scope,
     vars: scope.context,
     warn: (msg) => env.reporter.emit({ type: 'warning', host: host.name, msg }),
     probeLogin: () => env.pool.probeLogin(host.name),
-    pki: env.pki,
+    link: env.pool.link(host.name),
+    pki: () => env.pki(pkiDirOf(scope.context)),
     hostvars: lazyHostvars(env),
     groups: groupsMap(env.inv),
   };
@@ -184,14 +187,16 @@ async function runItem(task: Task, mod: AnyModule, baseHost: Host, scope: Scope,
       return { status: 'skipped', changes: listed, result: resultFrom(undefined, listed, 'skipped'), msg: 'not run in check mode', item, durationMs: Date.now() - t0 };
     }
     state.predicted.record(changes);
+    noteRebootEffects(state, mod, changes, args);
     const status: HostStatus = changes.length > 0 ? 'changed' : 'ok';
-    return { status, changes, result: resultFrom(undefined, changes, status), item, durationMs: Date.now() - t0 };
+    return { status, changes, result: resultFrom(mod.checkResult?.(changes, args as never), changes, status), item, durationMs: Date.now() - t0 };
   }
   let applied: ApplyResult | void = undefined;
   let status: HostStatus = 'ok';
   if (changes.length > 0) {
     applied = await mod.apply(host as never, changes, args as never, ctx);
     host.invalidate();
+    noteRebootEffects(state, mod, changes, args);
     status = 'changed';
   } else if (mod.readOnly) {
     // Read-only modules produce their result through apply() with no change.

@@ -17,6 +17,8 @@
  *   ipv4_addresses, ipv6_addresses, interfaces {name: {ipv4: [], ipv6: []}},
  *   default_ipv4_interface, default_ipv4_gateway.
  */
+import { cpuFacts } from './cpuinfo.js';
+import { mountFacts } from './mounts.js';
 import type { Facts } from '../modules/types.js';
 
 /** Remove os-release shell quoting: "a b" → a b, 'x' → x, \" → ". */
@@ -57,14 +59,21 @@ export interface AddrLine {
   address: string;
   prefix: number;
   scope: string;
+  /** `brd X`, or '' */
+  broadcast?: string;
+  /** The address label (`eth0`, `eth0:1`). */
+  label?: string;
 }
 
 /** One `ip -o addr show` line: "2: eth0    inet 198.18.0.2/24 brd ... scope global eth0\ ..." */
 export function parseIpAddrLine(line: string): AddrLine | null {
   const m = /^\d+:\s+(\S+?)(?:@\S+)?\s+(inet6?)\s+([0-9a-fA-F.:]+)\/(\d+)(.*)$/.exec(line.trim());
   if (!m) return null;
-  const scope = /\bscope\s+(\S+)/.exec(m[5]!)?.[1] ?? 'global';
-  return { iface: m[1]!, family: m[2] as 'inet' | 'inet6', address: m[3]!, prefix: Number(m[4]), scope };
+  const rest = m[5]!.split('\\')[0]!;
+  const scope = /\bscope\s+(\S+)/.exec(rest)?.[1] ?? 'global';
+  const broadcast = /\bbrd\s+(\S+)/.exec(rest)?.[1] ?? '';
+  const label = /\bscope\s+\S+(?:\s+(?:secondary|dynamic|noprefixroute|deprecated|tentative|temporary|mngtmpaddr))*\s+(\S+)\s*$/.exec(rest)?.[1];
+  return { iface: m[1]!, family: m[2] as 'inet' | 'inet6', address: m[3]!, prefix: Number(m[4]), scope, broadcast, ...(label !== undefined ? { label } : {}) };
 }
 
 function isGlobal(a: AddrLine): boolean {
@@ -74,10 +83,34 @@ function isGlobal(a: AddrLine): boolean {
   return lower !== '::1' && !lower.startsWith('fe80:');
 }
 
+const IFTYPES: Record<string, string> = { '1': 'ether', '32': 'infiniband', '512': 'ppp', '772': 'loopback', '65534': 'tunnel' };
+
+/**
+ * An interface's macaddress and mtu (`ip -o link` lines) and its type as Ansible names it from
+ * /sys/class/net (`iftype=NAME TYPE bonding|bridge|-`).
+ */
+function linkOf(links: readonly string[], types: readonly string[], iface: string): { macaddress?: string; mtu?: number; type?: string } {
+  const out: { macaddress?: string; mtu?: number; type?: string } = {};
+  const line = links.find((l) => new RegExp(`^\\d+:\\s+${iface.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:@\\S+)?:`).test(l.trim()));
+  if (line !== undefined) {
+    const mtu = /\bmtu\s+(\d+)/.exec(line)?.[1];
+    if (mtu !== undefined) out.mtu = Number(mtu);
+    const mac = /\blink\/\S+\s+([0-9a-f]{2}(?::[0-9a-f]{2})+)/.exec(line)?.[1];
+    if (mac !== undefined) out.macaddress = mac;
+  }
+  const t = types.map((l) => l.trim().split(/\s+/)).find((f) => f[0] === iface);
+  if (t !== undefined) out.type = t[2] === 'bonding' || t[2] === 'bridge' ? t[2] : (IFTYPES[t[1] ?? ''] ?? 'unknown');
+  return out;
+}
+
+/** Keys the facts script prints once per line of a file or command. */
+const MULTI = new Set(['link', 'iftype', 'cpuinfo', 'cpuflags', 'mtab', 'statfs', 'findmnt', 'lsblk']);
+
 export function parseFacts(out: string): Facts {
   const kv = new Map<string, string>();
   const addrs: AddrLine[] = [];
   const routes: string[] = [];
+  const multi: Record<string, string[]> = {};
   for (const raw of out.split('\n')) {
     const line = raw.replace(/\r$/, '');
     const i = line.indexOf('=');
@@ -88,6 +121,7 @@ export function parseFacts(out: string): Facts {
       const a = parseIpAddrLine(v);
       if (a) addrs.push(a);
     } else if (k === 'route4') routes.push(v);
+    else if (MULTI.has(k)) (multi[k] ??= []).push(v);
     else if (!kv.has(k)) kv.set(k, v);
   }
   const os = (key: string): string => unquoteOsRelease(kv.get(`os_${key}`) ?? '');
@@ -115,7 +149,8 @@ export function parseFacts(out: string): Facts {
   }
   const route = routes.map((r) => /^default\s+(?:via\s+(\S+)\s+)?dev\s+(\S+)/.exec(r.trim())).find((m) => m !== null);
   const defIface = route?.[2];
-  const defAddr = (defIface !== undefined ? global.find((a) => a.family === 'inet' && a.iface === defIface)?.address : undefined) ?? ipv4[0];
+  const defLine = (defIface !== undefined ? global.find((a) => a.family === 'inet' && a.iface === defIface) : undefined) ?? global.find((a) => a.family === 'inet');
+  const defAddr = defLine?.address;
   const memKb = Number(kv.get('memtotal_kb') ?? '');
   const nproc = Number(kv.get('nproc') ?? '');
 
@@ -141,6 +176,13 @@ export function parseFacts(out: string): Facts {
     ipv6_addresses: ipv6,
     interfaces,
   };
+  const debianVersion = (kv.get('debian_version') ?? '').trim();
+  if (debianVersion !== '') facts.debian_version = debianVersion;
+  const xenParavirt = kv.get('xen') === 'yes' && (multi.cpuflags ?? []).some((f) => !f.includes('vme'));
+  const cpu = cpuFacts(multi.cpuinfo ?? [], facts.arch, xenParavirt);
+  if (cpu !== undefined) facts.cpu = cpu;
+  if (defLine !== undefined) facts.default_ipv4_address = { prefix: defLine.prefix, broadcast: defLine.broadcast ?? '', alias: defLine.label ?? defLine.iface, ...linkOf(multi.link ?? [], multi.iftype ?? [], defLine.iface) };
+  facts.mounts = mountFacts({ mtab: multi.mtab ?? [], findmnt: multi.findmnt ?? [], lsblk: multi.lsblk ?? [], statfs: multi.statfs ?? [] });
   if (defAddr !== undefined) facts.default_ipv4 = defAddr;
   if (defIface !== undefined) facts.default_ipv4_interface = defIface;
   if (route?.[1] !== undefined) facts.default_ipv4_gateway = route[1];

@@ -24,6 +24,7 @@ import { InputError, TaskError } from '../errors.js';
 import type { CertInfo, CertUsage, DnAttr, PkiService, SignRequest } from '../pki/types.js';
 import { shQuote } from '../util/quote.js';
 import { commandsFor } from './support/apply-files.js';
+import { keptCertificateWarning, predictRevocations, revokeReplaced, revokeReplacedChange } from './certificate-rotation.js';
 import { planAttrChanges, wantedAttrs, type AttrArgs } from './support/attrs.js';
 import { attrProps, bool, id, nonEmpty, object, oneOfValues, type Schema } from './support/schema.js';
 import type { ApplyResult, Change, FileAttrs, FileStat, Host, Json, Module, ModuleContext, Vars } from './types.js';
@@ -48,6 +49,8 @@ export interface CertificateArgs extends AttrArgs {
   key_type?: KeyType;
   key_size?: number;
   force?: boolean;
+  /** Revoke the certificate this one replaces (reason superseded): see certificate-rotation.ts. */
+  revoke_replaced?: boolean;
 }
 
 const list: Schema = { type: 'array', items: { type: 'string', minLength: 1 } };
@@ -70,6 +73,7 @@ export const certificateSchema: Schema = object(
     key_type: { ...oneOfValues('rsa', 'ec'), default: 'rsa' },
     key_size: { type: 'integer', enum: [256, 384, 2048, 3072, 4096] },
     force: bool,
+    revoke_replaced: bool,
     mode: attrProps.mode!,
     owner: id,
     group: id,
@@ -375,7 +379,7 @@ function fileAttrs(args: CertificateArgs, mode: string): FileAttrs {
   return a;
 }
 
-export async function planCertificate(host: Host, args: CertificateArgs, pki: PkiService, vars: Vars, now = Date.now()): Promise<Change[]> {
+export async function planCertificate(host: Host, args: CertificateArgs, pki: PkiService, vars: Vars, now = Date.now(), warn?: (msg: string) => void): Promise<Change[]> {
   const want = wantFromArgs(args, host.name, vars);
   const key = keySpec(args);
   const certMode = args.mode !== undefined ? wantedAttrs({ mode: args.mode }).mode : undefined;
@@ -438,6 +442,11 @@ export async function planCertificate(host: Host, args: CertificateArgs, pki: Pk
   } else if (obs.cert.stat) {
     changes.push(...(await planAttrChanges(host, args.path, obs.cert.stat, wantedAttrs({ mode: certAttrs.mode, owner: args.owner, group: args.group }))));
   }
+  // Rotation: the predecessor revoked on request; a kept certificate near its end warned about.
+  const revocation = revokeReplacedChange(info, Boolean(revoked), issuing, args.revoke_replaced);
+  if (revocation) changes.push(revocation);
+  const expiring = keptCertificateWarning(args.path, info, issuing, vars, now);
+  if (expiring && warn) warn(expiring);
 
   // The CA certificate.
   if (args.ca_path && obs.ca) {
@@ -544,6 +553,8 @@ export async function applyCertificate(host: Host, changes: readonly Change[], a
       result.not_after = info.notAfter;
     }
   }
+  const revokedSerials = await revokeReplaced(await ctx.pki(), changes);
+  if (revokedSerials.length > 0) result.revoked = revokedSerials;
 
   // 3. the CA cert, attributes, bundle.
   for (const c of changes) {
@@ -581,7 +592,10 @@ export const certificateModule: Module<CertificateArgs> = {
     if (args.bundle_path && posix.resolve(args.bundle_path) === posix.resolve(args.key_path)) {
       throw new InputError('certificate: bundle_path must differ from key_path');
     }
-    return planCertificate(host, args, await ctx.pki(), ctx.vars);
+    const pki = await ctx.pki();
+    const changes = await planCertificate(host, args, pki, ctx.vars, Date.now(), (msg) => ctx.warn(msg));
+    predictRevocations(pki, changes);
+    return changes;
   },
   apply(host, changes, args, ctx): Promise<ApplyResult> {
     return applyCertificate(host, changes, args, ctx);

@@ -20,10 +20,11 @@ import { getUrlModule } from './get_url.js';
 import { unarchiveModule } from './unarchive.js';
 import { aptRepositoryModule } from './apt_repository.js';
 import { aptKeyModule } from './apt_key.js';
+import { rebootModule } from './reboot.js';
 
 export const EVERYDAY_MODULES: AnyModule[] = [sysctlModule, groupModule, replaceModule, cronModule, hostnameModule, timezoneModule, mountModule,
   waitForModule, slurpModule, fetchModule, rawModule, scriptModule, getUrlModule, unarchiveModule,
-  aptRepositoryModule, aptKeyModule].map((m) => m as unknown as Module<never>);
+  aptRepositoryModule, aptKeyModule, rebootModule].map((m) => m as unknown as Module<never>);
 
 /** Collection prefixes whose modules hostforge implements under the short name. */
 export const COLLECTION_PREFIX = /^(?:ansible\.(?:builtin|legacy|posix)|community\.general)\./;

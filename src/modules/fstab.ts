@@ -80,6 +80,9 @@ export const fstabModule: Module<FstabArgs> = {
   name: 'fstab',
   args: fstabSchema,
   checkMode: 'full',
+  // An fstab edit that was not remounted takes effect at the next boot.
+  rebootNeeded: (changes, args) =>
+    changes.some((c) => c.kind === 'file') && !changes.some((c) => c.kind === 'command') ? `fstab entry for ${entryArgs(args).path} in ${args.fstab ?? '/etc/fstab'}` : undefined,
   async plan(host, args): Promise<Change[]> {
     const entry = entryArgs(args);
     const absent = entry.state === 'absent';

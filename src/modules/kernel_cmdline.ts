@@ -39,6 +39,8 @@ export const kernelCmdlineModule: Module<KernelCmdlineArgs> = {
   name: 'kernel_cmdline',
   args: kernelCmdlineSchema,
   checkMode: 'full',
+  // The kernel reads its command line at boot: a changed one is "reboot required" until a reboot.
+  rebootNeeded: (changes, args) => (changes.some((c) => c.kind === 'file') ? `kernel command line in ${args.path ?? DEFAULT_GRUB}` : undefined),
   async plan(host, args): Promise<Change[]> {
     const wantsArgs = (args.args_present ?? []).length > 0;
     return planTextFile(

@@ -4,7 +4,7 @@
  */
 import { InputError } from '../errors.js';
 import type { ApplyResult, Change, Module } from './types.js';
-import { runResult } from './support/run.js';
+import { runResult, scriptCommand } from './support/run.js';
 import { nonEmpty, object, type Schema } from './support/schema.js';
 
 export interface RawArgs {
@@ -14,9 +14,9 @@ export interface RawArgs {
 
 export const rawSchema: Schema = object({ free_form: nonEmpty, executable: nonEmpty }, ['free_form']);
 
-function command(args: RawArgs): readonly string[] | { script: string } {
+function command(args: RawArgs): ReturnType<typeof scriptCommand> {
   if (args.free_form.trim() === '') throw new InputError('raw: no command given');
-  return args.executable !== undefined ? [args.executable, '-c', args.free_form] : { script: args.free_form };
+  return scriptCommand(args.free_form, args.executable);
 }
 
 export const rawModule: Module<RawArgs> = {

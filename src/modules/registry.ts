@@ -26,6 +26,7 @@ import { keypairModule } from './keypair.js';
 import { keyringModule } from './keyring.js';
 import { etcdMemberModule } from './etcd_member.js';
 import { etcdAuthModule } from './etcd_auth.js';
+import { etcdPruneModule } from './etcd_prune.js';
 import { authorizedKeyModule } from './authorized_key.js';
 import { fstabModule } from './fstab.js';
 import { gitModule } from './git.js';
@@ -63,7 +64,7 @@ const CORE: AnyModule[] = [
 
 // ---- LEAD: add the other modules here (user, authorized_key, git, kernel_cmdline, ----
 // ---- fstab, sshd_config, nsswitch, pam, iptables, certificate, crl, keyring, ...) ----
-const EXTRA: AnyModule[] = [certificateModule, crlModule, keypairModule, keyringModule, etcdMemberModule, etcdAuthModule,
+const EXTRA: AnyModule[] = [certificateModule, crlModule, keypairModule, keyringModule, etcdMemberModule, etcdAuthModule, etcdPruneModule,
   userModule, authorizedKeyModule, gitModule, kernelCmdlineModule, fstabModule, sshdConfigModule, nsswitchModule, pamModule, iptablesModule].map((m) => erase(m as Module<never>));
 // ------------------------------------------------------------------------------------
 

@@ -3,8 +3,7 @@
  * redirections and expansion. Same creates/removes and check-mode rules as command.
  */
 import type { ApplyResult, Change, Module } from './types.js';
-import type { Command } from '../util/quote.js';
-import { runChange, runResult, skipReason, stdinFor } from './support/run.js';
+import { runChange, runResult, scriptCommand, skipReason, stdinFor } from './support/run.js';
 import { bool, nonEmpty, object, str, type Schema } from './support/schema.js';
 
 export interface ShellArgs {
@@ -30,10 +29,6 @@ export const shellSchema: Schema = object(
   ['cmd'],
 );
 
-export function shellCommand(args: ShellArgs): Command {
-  return args.executable !== undefined ? [args.executable, '-c', args.cmd] : { script: args.cmd };
-}
-
 export const shellModule: Module<ShellArgs> = {
   name: 'shell',
   args: shellSchema,
@@ -47,7 +42,7 @@ export const shellModule: Module<ShellArgs> = {
     if (changes.length === 0) return { rc: 0, msg: 'skipped', cmd: args.cmd, changed: false };
     const started = Date.now();
     const stdin = stdinFor(args.stdin, args.stdin_add_newline);
-    const r = await host.exec(shellCommand(args), {
+    const r = await host.exec(scriptCommand(args.cmd, args.executable), {
       ...(args.chdir !== undefined ? { cwd: args.chdir } : {}),
       ...(stdin !== undefined ? { stdin } : {}),
     });

@@ -132,6 +132,16 @@ export interface ApplyResult {
   [k: string]: Json | undefined;
 }
 
+/** The host's SSH link as the reboot module drives it (ConnectionPool.link). */
+export interface HostLink {
+  /** The bastion itself (a local connection): there is no link, and rebooting it is refused. */
+  readonly local: boolean;
+  /** Close the host's connection at once, without waiting for the host (it is going down). */
+  drop(): Promise<void>;
+  /** A new login (same user, keys, jump hosts) that every later command of the run uses. */
+  reopen(connectTimeoutMs?: number): Promise<void>;
+}
+
 export interface ModuleContext {
   /** The task's directory context: where `src:` of copy/template is looked up. */
   searchPaths: string[];
@@ -154,6 +164,8 @@ export interface ModuleContext {
   hostvars: Record<string, Vars>;
   /** Group name -> host names. */
   groups: Record<string, string[]>;
+  /** The host's link (reboot); absent where there is none (unit tests). */
+  link?: HostLink;
 }
 
 export interface Module<A> {
@@ -166,6 +178,16 @@ export interface Module<A> {
   checkMode?: 'full' | 'skip-run';
   /** Changes nothing; apply(host, []) produces its result (setup, stat, debug...), in check mode too. */
   readOnly?: boolean;
+  /**
+   * What of these applied (or, in check mode, planned) changes takes effect only at the next
+   * boot, in words ("kernel command line in /etc/default/grub"); undefined: nothing. The run
+   * reports "reboot required" for the host unless a `reboot` task runs after them.
+   */
+  rebootNeeded?(changes: Change[], args: A): string | undefined;
+  /** Check mode: the result the task registers for these planned changes (what Ansible's check mode returns). */
+  checkResult?(changes: Change[], args: A): ApplyResult;
+  /** The module reboots the host (clears what rebootNeeded reported before it). */
+  reboots?: boolean;
   /** Read-only: [] means already in state. */
   plan(host: Host, args: A, ctx: ModuleContext): Promise<Change[]>;
   /** Do exactly these changes. */

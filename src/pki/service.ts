@@ -126,6 +126,7 @@ export class Pki implements PkiService {
   #pending: IndexEntry[] = [];
   #flush: Promise<void> | undefined;
   readonly #predictedKeys = new Map<string, HostKeyRecord | 'pending'>();
+  readonly #predictedRevoked = new Set<string>();
   #lane: Promise<void> = Promise.resolve();
 
   constructor(
@@ -371,6 +372,21 @@ export class Pki implements PkiService {
     return revoked;
   }
 
+  /** Revoke one serial (a re-issued certificate's predecessor); one already revoked stays as it is. */
+  async revokeSerial(serial: string, reason: RevocationReason): Promise<void> {
+    if ((await this.revocation(serial)) !== null) return;
+    await this.revoke(serial, reason);
+  }
+
+  predictRevocation(serial: string): void {
+    this.#predictedRevoked.add(num(serial));
+  }
+
+  caValidity(): { subject: string; notAfter: string; dir: string } {
+    const info = this.inspectCert(this.caPem);
+    return { subject: formatName(info?.subject ?? []), notAfter: info?.notAfter ?? '', dir: this.dir };
+  }
+
   /** Build and write a new CRL (crlNumber + 1). `days` changes the lifetime for good. */
   async generateCrl(opts: { days?: number } = {}): Promise<CrlState> {
     if (opts.days !== undefined) checkDays(opts.days, 'CRL days');
@@ -403,7 +419,9 @@ export class Pki implements PkiService {
     const index: PkiIndex = await this.store.readIndex();
     const pem = (await this.store.readText(FILES.crl)) ?? '';
     const info = pem ? this.inspectCrl(pem) : null;
-    const wantRevoked = index.certs.filter((c) => c.revoked).map((c) => c.serial).sort();
+    const revokedNow = index.certs.filter((c) => c.revoked).map((c) => c.serial);
+    const predicted = [...this.#predictedRevoked].filter((p) => !revokedNow.some((r) => num(r) === p));
+    const wantRevoked = [...revokedNow, ...predicted].sort();
     const now = this.now().getTime();
     const window = (index.crlDays * DAY) / 3;
     const stale =

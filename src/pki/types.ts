@@ -101,4 +101,16 @@ export interface PkiService {
    * Kept in memory for this run only, so a later keyring task plans what the real run does.
    */
   predictHostKey(host: string, type: string, publicKeyPem: string | null): void;
+  /**
+   * Revoke a certificate the CA issued, by serial (a re-issued certificate's predecessor),
+   * then regenerate the CRL. A serial already revoked is left as it is (no error).
+   */
+  revokeSerial(serial: string, reason: 'superseded' | 'keyCompromise' | 'unspecified'): Promise<void>;
+  /**
+   * This run will revoke `serial` (planned, not done): crlState() counts it as revoked, so a
+   * later crl task plans the refresh the real run then makes. In memory, for this run only.
+   */
+  predictRevocation(serial: string): void;
+  /** The CA certificate's subject, validity and directory (for expiry warnings). */
+  caValidity(): { subject: string; notAfter: string; dir: string };
 }

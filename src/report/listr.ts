@@ -5,6 +5,7 @@
 import { Listr } from 'listr2';
 import type { Reporter, RunEvent, TaskResultEvent } from '../engine/events.js';
 import { recapLines, redactor, shownName, shownText } from './format.js';
+import { rebootLines } from './reboot.js';
 import { formatResult, type PlainOptions } from './plain.js';
 
 interface Pending {
@@ -103,7 +104,7 @@ export class ListrReporter implements Reporter {
         break;
       case 'run_end':
         this.#settle();
-        this.#print(['', 'PLAY RECAP', ...recapLines(e.recap), '', `finished in ${(e.durationMs / 1000).toFixed(2)} s`]);
+        this.#print(['', 'PLAY RECAP', ...recapLines(e.recap), ...rebootLines(Object.keys(e.recap), e.rebootRequired), '', `finished in ${(e.durationMs / 1000).toFixed(2)} s`]);
         break;
       default:
         break;

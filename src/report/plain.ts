@@ -4,6 +4,7 @@
  */
 import type { Reporter, RunEvent, TaskResultEvent } from '../engine/events.js';
 import { changeDiff, changeLine, recapLines, redactor, shownName, shownText } from './format.js';
+import { rebootLines } from './reboot.js';
 
 export interface PlainOptions {
   diff: boolean;
@@ -71,7 +72,7 @@ export class PlainReporter implements Reporter {
         this.#out([`[WARNING]${e.host ? ` [${shownName(e.host)}]` : ''}: ${shownText(e.msg)}`]);
         break;
       case 'run_end':
-        this.#out(['', 'PLAY RECAP ' + '*'.repeat(50), ...recapLines(e.recap), '', `finished in ${(e.durationMs / 1000).toFixed(2)} s`]);
+        this.#out(['', 'PLAY RECAP ' + '*'.repeat(50), ...recapLines(e.recap), ...rebootLines(Object.keys(e.recap), e.rebootRequired), '', `finished in ${(e.durationMs / 1000).toFixed(2)} s`]);
         break;
       default:
         break;

@@ -67,7 +67,7 @@ const events = [
   event('host_unreachable', 'a host could not be reached', { host: str, msg: str }, ['host', 'msg']),
   event('warning', 'a warning, about a host or the run', { host: str, msg: str }, ['msg']),
   event('play_end', 'a play ended', { play: str }, ['play']),
-  event('run_end', 'the run ended: the recap per host and the exit code', { recap: { type: 'object', additionalProperties: { $ref: '#/definitions/recap' } }, durationMs: { type: 'number', minimum: 0 }, exitCode: { enum: [0, 1, 2, 4] } }, ['recap', 'durationMs', 'exitCode']),
+  event('run_end', 'the run ended: the recap per host and the exit code', { recap: { type: 'object', additionalProperties: { $ref: '#/definitions/recap' } }, durationMs: { type: 'number', minimum: 0 }, exitCode: { enum: [0, 1, 2, 4] }, rebootRequired: { type: 'object', description: 'hosts whose changes take effect only at the next boot (no reboot task ran after them, or /var/run/reboot-required is set), with why', additionalProperties: strings } }, ['recap', 'durationMs', 'exitCode']),
 ];
 
 export const EVENT_TYPES = events.map((e) => ((e.properties as Record<string, { const: string }>).type.const));

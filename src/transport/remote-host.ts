@@ -14,10 +14,14 @@ import { becomeCommand, becomeRefused, stripPrompt, type BecomeMethod } from './
 /** What a RemoteHost needs of its link: an SshConnection, or the bastion's LocalConnection. */
 export interface Connection {
   readonly spec: { name: string; user: string };
+  /** The link is known to be gone (closed, lost, abandoned). */
+  readonly closed?: boolean;
   exec(command: string, stdin?: string | Buffer, timeoutMs?: number): Promise<RawExecResult>;
   get(path: string): Promise<Buffer | null>;
   put(data: Buffer, path: string, mode?: number): Promise<void>;
   close(): Promise<void>;
+  /** Forget the link at once, without a goodbye or waiting for the host (it is going down: a reboot). */
+  abandon?(): void;
 }
 
 export interface BecomeSpec {
@@ -39,13 +43,14 @@ interface HostSession {
   exclusive: boolean;
   /** The write in flight per target, so writes of one target run one after another. */
   writes: Map<string, Promise<unknown>>;
+  /** The link every variant runs on; a reboot replaces it with a new login (replaceConnection). */
+  conn: Connection;
 }
 
 export class RemoteHost implements Host {
   readonly name: string;
   readonly vars: Vars;
   readonly checkMode = false;
-  readonly #conn: Connection;
   readonly #become: BecomeSpec;
   readonly #readFacts: FactsReader;
   readonly #session: HostSession;
@@ -54,10 +59,9 @@ export class RemoteHost implements Host {
   constructor(name: string, vars: Vars, conn: Connection, become: BecomeSpec, readFacts: FactsReader, session?: HostSession) {
     this.name = name;
     this.vars = vars;
-    this.#conn = conn;
     this.#become = become;
     this.#readFacts = readFacts;
-    this.#session = session ?? { exclusive: false, writes: new Map() };
+    this.#session = session ?? { exclusive: false, writes: new Map(), conn };
   }
 
   /** The run lock says whether this run alone may write on the host (see write-script.ts). */
@@ -67,21 +71,29 @@ export class RemoteHost implements Host {
 
   /** A copy of this host whose commands run with (or without) become. */
   withBecome(become: BecomeSpec): RemoteHost {
-    return new RemoteHost(this.name, this.vars, this.#conn, { ...this.#become, ...become }, this.#readFacts, this.#session);
+    return new RemoteHost(this.name, this.vars, this.#session.conn, { ...this.#become, ...become }, this.#readFacts, this.#session);
   }
 
   get connection(): Connection {
-    return this.#conn;
+    return this.#session.conn;
+  }
+
+  /** After a reboot: this host and every become-variant of it run on `conn` (a new login) from now on. */
+  replaceConnection(conn: Connection): Connection {
+    const old = this.#session.conn;
+    this.#session.conn = conn;
+    this.#facts = undefined;
+    return old;
   }
 
   #needsSudo(opt?: boolean): boolean {
     const want = opt ?? this.#become.enabled;
-    return want && !(this.#conn.spec.user === 'root' && this.#become.user === 'root');
+    return want && !(this.#session.conn.spec.user === 'root' && this.#become.user === 'root');
   }
 
   /** The password goes on stdin only when the login user is asked for one (root is not). */
   #password(become?: boolean): Secret | undefined {
-    return this.#needsSudo(become) && this.#conn.spec.user !== 'root' ? this.#become.password : undefined;
+    return this.#needsSudo(become) && this.#session.conn.spec.user !== 'root' ? this.#become.password : undefined;
   }
 
   #wrap(script: string, become?: boolean): string {
@@ -94,7 +106,7 @@ export class RemoteHost implements Host {
   async #run(script: string, become?: boolean, stdin?: string | Buffer, timeoutMs?: number): Promise<RawExecResult> {
     const pw = this.#password(become);
     const input = pw === undefined ? stdin : Buffer.concat([Buffer.from(`${pw.reveal()}\n`), Buffer.from(stdin ?? '')]);
-    const r = await this.#conn.exec(this.#wrap(script, become), input, timeoutMs);
+    const r = await this.#session.conn.exec(this.#wrap(script, become), input, timeoutMs);
     if (!this.#needsSudo(become)) return r;
     const method = this.#become.method ?? 'sudo';
     const out = { ...r, stderr: stripPrompt(method, pw !== undefined, r.stderr) };
@@ -117,7 +129,7 @@ export class RemoteHost implements Host {
   }
 
   async read(path: string): Promise<Buffer | null> {
-    if (!this.#needsSudo()) return this.#conn.get(path);
+    if (!this.#needsSudo()) return this.#session.conn.get(path);
     const q = shQuote(path);
     const r = await this.#run(`if [ -e ${q} ]; then cat -- ${q}; else exit 3; fi`);
     if (r.code === 3) return null;
@@ -134,7 +146,7 @@ export class RemoteHost implements Host {
 
   async write(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<{ backup?: string }> {
     // Writes of one target never overlap on a host: a write removes stale temp files of its target.
-    const key = `${this.#conn.spec.name}\0${path}`;
+    const key = `${this.#session.conn.spec.name}\0${path}`;
     const prev = this.#session.writes.get(key) ?? Promise.resolve();
     const mine = prev.catch(() => undefined).then(() => this.#write(path, data, opts));
     const tail = mine.catch(() => undefined);

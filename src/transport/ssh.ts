@@ -282,6 +282,22 @@ export class SshConnection {
     );
   }
 
+  /**
+   * Forget the link at once (the host is going down: a reboot). No goodbye is sent and nothing
+   * is waited for; operations still running on it fail as a lost link.
+   */
+  abandon(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const s of this.#shells) s.close();
+    for (const w of this.#lostWaiters.splice(0)) w();
+    try {
+      this.#client.destroy();
+    } catch {
+      /* already gone */
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { hostforge, recapOf, REPO } from '../helpers/cli.js';
 import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
+import { labIniInventory } from '../helpers/ini-inventory.js';
 
 const LAB = 'compat';
 const PLAYBOOK = join(REPO, 'test', 'fixtures', 'compat', 'site.yaml');
@@ -33,16 +34,7 @@ test.before(async () => {
   lab = await startLab(LAB, 3);
   dir = mkdtempSync(join(tmpdir(), 'hf-compat-'));
   // node2 fails in the blocks. One INI inventory for both tools (True/False are Python literals there).
-  writeFileSync(join(dir, 'hosts.ini'), [
-    '[all]',
-    ...lab.hosts.map((h) => `${h.name} ansible_host=${h.ip} ansible_user=root fail_here=${h.name === 'node2' ? 'True' : 'False'}`),
-    '[all:vars]',
-    `ansible_ssh_private_key_file=${lab.keyPath}`,
-    `ansible_ssh_common_args='-o UserKnownHostsFile=${lab.knownHostsPath} -o StrictHostKeyChecking=yes'`,
-    `hostforge_known_hosts=${lab.knownHostsPath}`,
-    'ansible_python_interpreter=/usr/bin/python3',
-    '',
-  ].join('\n'));
+  writeFileSync(join(dir, 'hosts.ini'), labIniInventory(lab, (name) => `fail_here=${name === 'node2' ? 'True' : 'False'}`));
 });
 
 test.after.always(async () => {

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { events, hostforge, recapOf } from '../helpers/cli.js';
+import { loginUserScript } from '../helpers/login-user.js';
 import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
 
 const LAB = 'su';
@@ -24,11 +25,7 @@ test.before(async () => {
   const pub = readFileSync(`${lab.keyPath}.pub`, 'utf8').trim();
   const setup = [
     `echo 'root:${ROOT_PASSWORD}' | chpasswd`,
-    'useradd -m -s /bin/sh ops',
-    'mkdir -p /home/ops/.ssh',
-    `echo '${pub}' > /home/ops/.ssh/authorized_keys`,
-    'chown -R ops:ops /home/ops/.ssh && chmod 700 /home/ops/.ssh && chmod 600 /home/ops/.ssh/authorized_keys',
-    'rm -f /etc/sudoers.d/ops',
+    ...loginUserScript({ name: 'ops', publicKey: pub, sudo: 'none' }),
     'useradd -M -s /usr/sbin/nologin svc',
   ].join(' && ');
   const r = await sshRun(lab, 'node1', setup);

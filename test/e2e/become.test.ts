@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostforge, recapOf } from '../helpers/cli.js';
+import { loginUserScript } from '../helpers/login-user.js';
 import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
 
 const LAB = 'become';
@@ -21,18 +22,9 @@ test.before(async () => {
   lab = await startLab(LAB, 1);
   const pub = readFileSync(`${lab.keyPath}.pub`, 'utf8').trim();
   const setup = [
-    'useradd -m -s /bin/sh deploy',
-    'mkdir -p /home/deploy/.ssh',
-    `echo '${pub}' > /home/deploy/.ssh/authorized_keys`,
-    'chown -R deploy:deploy /home/deploy/.ssh && chmod 700 /home/deploy/.ssh && chmod 600 /home/deploy/.ssh/authorized_keys',
-    "echo 'deploy ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/deploy && chmod 0440 /etc/sudoers.d/deploy",
+    ...loginUserScript({ name: 'deploy', publicKey: pub, sudo: 'nopasswd' }),
     // A second login whose sudo asks for its password.
-    'useradd -m -s /bin/sh ops',
-    `echo 'ops:${OPS_PASSWORD.replace(/'/g, '')}' | chpasswd`,
-    'mkdir -p /home/ops/.ssh',
-    `echo '${pub}' > /home/ops/.ssh/authorized_keys`,
-    'chown -R ops:ops /home/ops/.ssh && chmod 700 /home/ops/.ssh && chmod 600 /home/ops/.ssh/authorized_keys',
-    "echo 'ops ALL=(ALL) ALL' > /etc/sudoers.d/ops && chmod 0440 /etc/sudoers.d/ops",
+    ...loginUserScript({ name: 'ops', publicKey: pub, password: OPS_PASSWORD, sudo: 'password' }),
   ].join(' && ');
   const r = await sshRun(lab, 'node1', setup);
   if (r.code !== 0) throw new Error(r.stderr);

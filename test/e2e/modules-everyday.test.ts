@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { bridgeIp } from '../../src/lab/layout.js';
 import { changeKeys, hostforge, recapOf } from '../helpers/cli.js';
 import { labSkipReason, sshRun, startLab, stopLab, type LabInfo } from '../helpers/lab.js';
+import { labIniInventory } from '../helpers/ini-inventory.js';
 
 const LAB = 'every';
 let lab: LabInfo;
@@ -127,16 +128,7 @@ test.before(async () => {
   httpBase = `http://${bridgeIp(lab.slot)}:${(http.address() as AddressInfo).port}`;
   writeFileSync(join(dir, 'files', 'hf-script.sh'), '#!/bin/sh\nprintf "%s|" "$@" > /etc/hf-script-ran\nhostname >> /etc/hf-script-ran\n');
   writeFileSync(join(dir, 'shared.yaml'), play(SHARED));
-  writeFileSync(join(dir, 'hosts.ini'), [
-    '[all]',
-    ...lab.hosts.map((h) => `${h.name} ansible_host=${h.ip} ansible_user=root`),
-    '[all:vars]',
-    `ansible_ssh_private_key_file=${lab.keyPath}`,
-    `ansible_ssh_common_args='-o UserKnownHostsFile=${lab.knownHostsPath} -o StrictHostKeyChecking=yes'`,
-    `hostforge_known_hosts=${lab.knownHostsPath}`,
-    'ansible_python_interpreter=/usr/bin/python3',
-    '',
-  ].join('\n'));
+  writeFileSync(join(dir, 'hosts.ini'), labIniInventory(lab));
 });
 
 test.after.always(async () => {

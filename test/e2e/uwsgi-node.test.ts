@@ -169,7 +169,7 @@ test.serial('the nodes are in the runbook state', async (t) => {
     t.is(fstab.split('usrjquota=aquota.user').length, 2);
     t.is(fstab.split('none /sys/fs/cgroup cgroup blkio,cpuacct,cpu,memory,devices 0 0').length, 2);
     const nss = await sh(h.name, 'cat /etc/nsswitch.conf');
-    for (const db of ['passwd', 'group', 'shadow']) t.is(nss.split('\n').filter((l) => new RegExp(`^${db}:\\s+compat unbit$`).test(l)).length, 1, db);
+    for (const db of ['passwd', 'group', 'shadow']) t.is(nss.split('\n').filter((l) => new RegExp(`^${db}:\\s+files systemd unbit$`).test(l)).length, 1, `${db}: unbit after Debian 12's own files systemd`);
     const pam = (await sh(h.name, 'cat /etc/pam.d/sshd')).split('\n');
     t.is(pam.filter((l) => l.includes('pam_unbit.so')).length, 1);
     t.is(pam.indexOf('session    required     pam_unbit.so'), pam.indexOf('session    required     pam_env.so user_readenv=1 envfile=/etc/default/locale') + 1);

@@ -5,7 +5,7 @@
  */
 import { posix } from 'node:path';
 import type { Change, ExecResult, Host, Json, ApplyResult } from '../types.js';
-import { shJoin } from '../../util/quote.js';
+import { shJoin, type Command } from '../../util/quote.js';
 import { InputError } from '../../errors.js';
 import { CommandFailed } from './command-error.js';
 import { resolveFrom } from './paths.js';
@@ -84,4 +84,9 @@ export function runResult(r: ExecResult, cmd: Json, started: number): ApplyResul
 export function stdinFor(stdin: string | undefined, addNewline: boolean | undefined): string | undefined {
   if (stdin === undefined) return undefined;
   return addNewline === false ? stdin : `${stdin}\n`;
+}
+
+/** A script for the host's shell, or for `executable -c` when one is named (shell, raw). */
+export function scriptCommand(script: string, executable: string | undefined): Command {
+  return executable !== undefined ? [executable, '-c', script] : { script };
 }

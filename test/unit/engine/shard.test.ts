@@ -40,3 +40,9 @@ test('recap merge: hosts of every shard, sorted; overlap and truncated outputs a
   t.throws(() => parseShardOutput('{"type":"run_start"}\n{"type":"task_result"}\n', 'c.json'), { instanceOf: InputError, message: /c.json: no run_end/ });
   t.throws(() => parseShardOutput(end({ node1: { ok: 'x' } }), 'd.json'), { instanceOf: InputError, message: /d.json:2/ });
 });
+
+test('recap merge: parses each shard\'s rebootRequired (absent in older outputs)', (t) => {
+  const line = JSON.stringify({ type: 'run_end', recap: { node1: r(1) }, durationMs: 5, exitCode: 0, rebootRequired: { node1: ['kernel command line in /etc/default/grub'], bad: 'x' } });
+  t.deepEqual(parseShardOutput(`${line}\n`, 'a.json').rebootRequired, { node1: ['kernel command line in /etc/default/grub'] });
+  t.deepEqual(parseShardOutput(end({ node2: r(0) }), 'b.json').rebootRequired, {});
+});

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { hostname } from 'node:os';
 import { FACTS_SCRIPT, gatherFacts, osFamily, parseFacts, parseIpAddrLine, toAnsibleFacts, unquoteOsRelease } from '../../../src/facts/index.js';
+import { ANSIBLE_FACT_NAMES } from '../../../src/facts/ansible.js';
 import { localExec } from '../../helpers/local-exec.js';
 
 const LAB_OUTPUT = [
@@ -87,7 +88,7 @@ test('helpers', (t) => {
   t.is(osFamily('linuxmint', 'ubuntu debian'), 'debian');
   t.is(osFamily('rocky', 'rhel centos fedora'), 'redhat');
   t.is(osFamily('gentoo', ''), 'gentoo');
-  t.deepEqual(parseIpAddrLine('5: hfbr0    inet 198.18.0.1/24 brd 198.18.0.255 scope global hfbr0'), { iface: 'hfbr0', family: 'inet', address: '198.18.0.1', prefix: 24, scope: 'global' });
+  t.deepEqual(parseIpAddrLine('5: hfbr0    inet 198.18.0.1/24 brd 198.18.0.255 scope global hfbr0'), { iface: 'hfbr0', family: 'inet', address: '198.18.0.1', prefix: 24, scope: 'global', broadcast: '198.18.0.255', label: 'hfbr0' });
   t.is(parseIpAddrLine('garbage'), null);
 });
 
@@ -99,11 +100,23 @@ test('toAnsibleFacts', (t) => {
     distribution: 'Debian',
     distribution_major_version: '12',
     os_family: 'Debian',
-    service_mgr: 'sysvinit',
+    service_mgr: 'tini', // PID 1's name, as ansible-playbook reports on the lab (test/e2e/facts-compat)
     default_ipv4: { address: '198.18.0.12', interface: 'eth0', gateway: '198.18.0.1' },
     all_ipv4_addresses: ['198.18.0.12', '10.9.0.5'],
     memtotal_mb: 3930,
   });
+  t.deepEqual(Object.keys(a).sort(), [...ANSIBLE_FACT_NAMES].sort(), 'preflight knows every name');
+});
+
+test('toAnsibleFacts: Debian point release from /etc/debian_version; service_mgr when PID 1 says nothing', (t) => {
+  const withDv = toAnsibleFacts(parseFacts(`${LAB_OUTPUT}\ndebian_version=12.11`));
+  t.like(withDv, { distribution_version: '12.11', distribution_major_version: '12', distribution_minor_version: '11' });
+  t.like(toAnsibleFacts(parseFacts(`${LAB_OUTPUT}\ndebian_version=trixie/sid`)), { distribution_version: '12', distribution_minor_version: '' });
+  const ubuntu = LAB_OUTPUT.replace('os_ID=debian', 'os_ID=ubuntu').replace('os_VERSION_ID="12"', 'os_VERSION_ID="22.04"');
+  t.like(toAnsibleFacts(parseFacts(`${ubuntu}\ndebian_version=bookworm/sid`)), { distribution: 'Ubuntu', distribution_version: '22.04' });
+  t.is(toAnsibleFacts(parseFacts(LAB_OUTPUT.replace('pid1=tini', 'pid1=systemd'))).service_mgr, 'systemd');
+  t.is(toAnsibleFacts(parseFacts(LAB_OUTPUT.replace('pid1=tini', 'pid1=init'))).service_mgr, 'sysvinit');
+  t.is(toAnsibleFacts(parseFacts(LAB_OUTPUT.replace('pid1=tini', 'pid1=bash'))).service_mgr, 'sysvinit');
 });
 
 test('the facts script runs under this machine\'s /bin/sh in one exec and parses', async (t) => {
