@@ -98,6 +98,27 @@ export interface ScopeInput {
   role?: RoleRef;
   task?: Task;
   extra?: Vars;
+  /** A hostvars object to share (the preflight, where no host's state changes); built per scope otherwise. */
+  hostvars?: Record<string, Vars>;
+}
+
+/** hostvars: each host's variables as other hosts see them, built when first reached, then kept. */
+export function hostvarsOf(inv: InventoryView, states: Map<string, HostRunState>, run: RunVars): Record<string, Vars> {
+  const hostvars: Record<string, Vars> = {};
+  for (const h of inv.hosts()) {
+    // Lazily: the object is only built when a template reaches for another host, then kept for
+    // this scope (a template looping over every host's hostvars would otherwise build N each).
+    Object.defineProperty(hostvars, h, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const value = createScope(hostOnlyVars(inv, states.get(h), h), run.revealed).context;
+        Object.defineProperty(hostvars, h, { value, enumerable: true, configurable: true });
+        return value;
+      },
+    });
+  }
+  return hostvars;
 }
 
 export function buildScope(input: ScopeInput): Scope {
@@ -109,15 +130,7 @@ export function scopeVars(input: ScopeInput): Vars {
   const { inv, run, host, states, role, task } = input;
   const state = states.get(host);
   const groups = groupsMap(inv);
-  const hostvars: Record<string, Vars> = {};
-  for (const h of inv.hosts()) {
-    // Lazily: the object is only built when a template reaches for another host.
-    Object.defineProperty(hostvars, h, {
-      enumerable: true,
-      configurable: true,
-      get: () => createScope(hostOnlyVars(inv, states.get(h), h), run.revealed).context,
-    });
-  }
+  const hostvars = input.hostvars ?? hostvarsOf(inv, states, run);
   const fromInventory = inv.magicVars?.(host);
   const magic: Vars = {
     ...(fromInventory ? { inventory_dir: fromInventory.inventory_dir, inventory_file: fromInventory.inventory_file } : {}),

@@ -19,7 +19,7 @@ import { activeProblems, collecting, report } from '../util/problems.js';
 import { printable } from '../util/printable.js';
 import { isSecret } from '../util/secret.js';
 import { createScope, renderDeep, toPlain, type Scope } from '../vars/scope.js';
-import { buildScope, scopeVars, type HostRunState, type InventoryView, type RunVars } from './context.js';
+import { buildScope, hostvarsOf, scopeVars, type HostRunState, type InventoryView, type RunVars } from './context.js';
 import { argumentProblems, findLocal, localSource } from './preflight-args.js';
 import { checkRoles } from './preflight-roles.js';
 import { PerHost } from './preflight-report.js';
@@ -185,11 +185,13 @@ async function checkPlays({ plays, inv, run, tagFilter, partial }: PreflightInpu
   for (const { play, hosts } of plays) {
     const runtime = runtimeNames(play);
     for (const h of hosts) states.set(h, { name: h, registered: { ...runtime }, predicted: new PredictedState(), failed: false, unreachable: false, notified: new Set() });
-    const scopeFor = scopesFor((host, task, extra) => scopeVars({ inv, run: { ...run, revealed: new Set() }, host, states, playVars: play.vars, playHosts: hosts, role: task?.role, task, extra }));
+    // No host's state changes in the preflight: one hostvars for the play, each host's built once.
+    const hostvars = hostvarsOf(inv, states, { ...run, revealed: new Set() });
+    const scopeFor = scopesFor((host, task, extra) => scopeVars({ inv, run: { ...run, revealed: new Set() }, host, states, playVars: play.vars, playHosts: hosts, role: task?.role, task, extra, hostvars }));
     const found = new PerHost();
     checkConnections(hosts, inv, found);
     checkCycles(play, hosts, scopeFor, found);
-    checkRoles(play, hosts, (h, role) => buildScope({ inv, run: { ...run, revealed: new Set() }, host: h, states, playVars: play.vars, playHosts: hosts, role }), found);
+    checkRoles(play, hosts, (h, role) => buildScope({ inv, run: { ...run, revealed: new Set() }, host: h, states, playVars: play.vars, playHosts: hosts, role, hostvars }), found);
     for (const [task, outer] of withIncludeLoops([...play.tasks, ...play.handlers], [])) {
       if (task.meta || !taskSelected(task, tagFilter)) continue;
       // The loop variables of the include_tasks around a task are known only per host.
