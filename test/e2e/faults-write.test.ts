@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labSkipReason, sshRun, startLab, stopLab, type LabHost, type LabInfo } from '../helpers/lab.js';
+import { loginUserScript } from '../helpers/login-user.js';
 import { sleep, startRun, until, type Finished } from '../helpers/runs.js';
 
 const LAB = 'fwrite';
@@ -113,11 +114,7 @@ test.before(async () => {
   lab = await startLab(LAB, 2);
   const pub = readFileSync(`${lab.keyPath}.pub`, 'utf8').trim();
   const setup = [
-    'useradd -m -s /bin/sh deploy',
-    'mkdir -p /home/deploy/.ssh',
-    `echo '${pub}' > /home/deploy/.ssh/authorized_keys`,
-    'chown -R deploy:deploy /home/deploy/.ssh && chmod 700 /home/deploy/.ssh && chmod 600 /home/deploy/.ssh/authorized_keys',
-    "echo 'deploy ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/deploy && chmod 0440 /etc/sudoers.d/deploy",
+    ...loginUserScript({ name: 'deploy', publicKey: pub, sudo: 'nopasswd' }),
   ].join(' && ');
   const r = await sshRun(lab, 'node2', setup);
   if (r.code !== 0) throw new Error(r.stderr);

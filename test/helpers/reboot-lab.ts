@@ -3,6 +3,7 @@
  * every host (fixtures/reboot/lab-reboot), node2's sudo user, node3 reachable only through the
  * jump host node4, and the inventory and ssh_config that say so. Helpers read the hosts' files.
  */
+import { loginUserScript } from './login-user.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,13 +40,7 @@ export async function prepareRebootLab(lab: LabInfo, dir: string): Promise<void>
     const r = await sshRun(lab, h, 'cat > /usr/local/sbin/lab-reboot && chmod 755 /usr/local/sbin/lab-reboot', { stdin: stand });
     if (r.code !== 0) throw new Error(r.stderr);
   }
-  const deploy = [
-    'useradd -m -s /bin/sh deploy',
-    'mkdir -p /home/deploy/.ssh',
-    `echo '${pub}' > /home/deploy/.ssh/authorized_keys`,
-    'chown -R deploy:deploy /home/deploy/.ssh && chmod 700 /home/deploy/.ssh && chmod 600 /home/deploy/.ssh/authorized_keys',
-    "echo 'deploy ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/deploy && chmod 0440 /etc/sudoers.d/deploy",
-  ].join(' && ');
+  const deploy = loginUserScript({ name: 'deploy', publicKey: pub, sudo: 'nopasswd' }).join(' && ');
   const d = await sshRun(lab, 'node2', deploy);
   if (d.code !== 0) throw new Error(d.stderr);
   // node3 takes SSH from the jump host node4 only.
