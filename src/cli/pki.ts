@@ -5,8 +5,8 @@
  * Errors are thrown (HostforgeError 'PKI' / InputError); the CLI entry maps them to exit codes.
  * No private key is ever printed: `pki issue` writes the one it makes to a 0600 file.
  */
-import { constants } from 'node:fs';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { exists } from '../util/path-kind.js';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError } from '../errors.js';
@@ -67,14 +67,6 @@ function sans(c: { dns: string[]; ips: string[] }): string {
   return all.length > 0 ? all.join(', ') : '(none)';
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.F_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Before an outside CSR is signed: what it asks for is shown, the CA directory's signing policy

@@ -4,7 +4,7 @@
  * regular expressions that cannot work, and bastion files (`src:`) that do not exist.
  * Values not known before the run (see preflight-unknown) are never judged.
  */
-import { access } from 'node:fs/promises';
+import { exists } from '../util/path-kind.js';
 import { isAbsolute, join } from 'node:path';
 import { InputError, type SourceLocation } from '../errors.js';
 import { getModule } from '../modules/registry.js';
@@ -100,14 +100,6 @@ function valueProblems(args: unknown, locate: Locate, path: (string | number)[] 
   return out;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The bastion file a task reads (`copy`/`template` src), found in the task's search paths. */
 export async function findLocal(task: Task, src: string): Promise<string | undefined> {

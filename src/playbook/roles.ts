@@ -3,7 +3,8 @@
  * playbook's roles/, beside the playbook, in roles_path, and in hostforge's own roles/.
  * meta/main.yaml holds dependencies and an Ansible-style argument_specs.
  */
-import { access, stat } from 'node:fs/promises';
+import { exists } from '../util/path-kind.js';
+import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, type SourceLocation } from '../errors.js';
@@ -34,14 +35,6 @@ export interface LoadedRole {
   usedAt: SourceLocation;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** DIR/NAME.yaml, .yml or NAME (Ansible's tasks/main.yml lookup, also for tasks_from: NAME). */
 export async function findMain(dir: string, name = 'main'): Promise<string | undefined> {
