@@ -10,9 +10,13 @@
 import { TaskError } from '../errors.js';
 import { shJoin } from '../util/quote.js';
 import type { ApplyResult, Change, Host, Module } from './types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { asUser, etcdctl, tlsSchemaProps, type EtcdTls } from './support/etcdctl.js';
 import { parseCluster, parseDeclared, planRemovals, type ClusterMember } from './support/etcd-quorum.js';
 
+
+/** How long a removal refused by etcd's strict reconfiguration check is retried (s). */
+const RECONFIG_WAIT_S = 30;
 export interface EtcdPruneArgs extends EtcdTls {
   /** Every declared member, "n1=https://10.0.0.1:2380,n2=..." (etcd_member's initial_cluster). */
   members: string;
@@ -75,7 +79,14 @@ export const etcdPruneModule: Module<EtcdPruneArgs> = {
       const id = String(c.data?.id ?? '');
       if (!/^[0-9a-f]+$/.test(id)) throw new TaskError(`etcd_prune: the planned change carries no member ID`);
       const cmd = etcdctl(a, ['member', 'remove', id]);
-      const r = a.password !== undefined ? await host.exec({ script: asUser(a.user ?? 'root', [cmd]) }, { stdin: `${a.password}\n` }) : await host.exec(cmd);
+      const run = (): ReturnType<typeof host.exec> => (a.password !== undefined ? host.exec({ script: asUser(a.user ?? 'root', [cmd]) }, { stdin: `${a.password}\n` }) : host.exec(cmd));
+      let r = await run();
+      // etcd's strict reconfiguration check refuses a removal ("unhealthy cluster") until every
+      // member has been connected for 5 s, e.g. just after a restart: wait for that, within a bound.
+      for (let waited = 0; r.code !== 0 && /unhealthy cluster/.test(r.stderr + r.stdout) && waited < RECONFIG_WAIT_S; waited++) {
+        await sleep(1000);
+        r = await run();
+      }
       if (r.code !== 0) throw new TaskError(`etcd member remove ${String(c.data?.name || id)} failed: ${(r.stderr || r.stdout).trim()}`);
       removed.push(String(c.data?.name || id));
     }

@@ -96,7 +96,8 @@ for (const fault of ['SIGKILL', 'link cut'] as const) {
       }
       const restoredAt = await until('the host to restore itself', () => existsSync(inHost(`${guard}/restore_rc`)), (W + 20) * 1000);
       const took = (restoredAt - armedAt) / 1000;
-      t.true(took <= W + 3, `restored ${took.toFixed(1)} s after arming (window ${W} s)`);
+      // The timer fires at W; restoring (files, service restart) then takes seconds on a loaded CI machine.
+      t.true(took >= W - 0.5 && took <= W + 10, `restored ${took.toFixed(1)} s after arming (window ${W} s)`);
       t.true(existsSync(inHost(`${guard}/fired`)), 'the timer claimed the guard');
       let code = 137;
       if (fault === 'link cut') {
